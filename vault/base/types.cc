@@ -1,0 +1,35 @@
+#include "brankas/types.h"
+
+namespace brankas {
+namespace {
+
+constexpr std::array<std::string_view, kFieldClassCount> kClassNames = {
+    "administrative", "identity",      "contact",        "incident", "perpetrator",
+    "medical",        "psychological", "legal_evidence", "services", "consent"};
+constexpr std::array<std::string_view, kRoleCount> kRoleNames = {
+    "intake", "case_worker", "supervisor", "psychologist",
+    "medical", "legal",      "auditor",    "admin"};
+constexpr std::array<std::string_view, 2> kActionNames = {"read", "write"};
+constexpr std::array<std::string_view, kStageCount> kStageNames = {
+    "identification", "assessment", "planning", "implementation", "monitoring", "closure"};
+
+template <typename Enum, size_t N>
+std::optional<Enum> ParseName(const std::array<std::string_view, N>& names, std::string_view name) {
+  for (size_t i = 0; i < N; ++i) {
+    if (names[i] == name) return static_cast<Enum>(i);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view FieldClassName(FieldClass c) { return kClassNames.at(static_cast<size_t>(c)); }
+std::optional<FieldClass> ParseFieldClass(std::string_view n) { return ParseName<FieldClass>(kClassNames, n); }
+std::string_view RoleName(Role r) { return kRoleNames.at(static_cast<size_t>(r)); }
+std::optional<Role> ParseRole(std::string_view n) { return ParseName<Role>(kRoleNames, n); }
+std::string_view ActionName(Action a) { return kActionNames.at(static_cast<size_t>(a)); }
+std::optional<Action> ParseAction(std::string_view n) { return ParseName<Action>(kActionNames, n); }
+std::string_view StageName(Stage s) { return kStageNames.at(static_cast<size_t>(s)); }
+std::optional<Stage> ParseStage(std::string_view n) { return ParseName<Stage>(kStageNames, n); }
+
+}  // namespace brankas
