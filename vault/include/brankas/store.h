@@ -1,0 +1,102 @@
+// Store: the small interface the engine keeps between itself and RocksDB.
+//
+// One database per node with a fixed set of column families. Writes go through
+// a Batch, applied atomically; with Durability::kSync the call returns only once
+// the batch is on stable storage (fsync'd WAL). Reads see the latest committed
+// state. Implementations are thread-safe.
+//
+// Real implementation: OpenRocksStore(). For tests: FaultStore (store_fault.h)
+// wraps any Store and fails or corrupts on demand.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "brankas/status.h"
+
+namespace brankas {
+
+enum class Column : uint8_t {
+  kRecords = 0,  // "records": case metadata and encrypted field versions
+  kKeys,         // "keys": wrapped KEKs and data keys
+  kIndex,        // "index": blind indexes
+  kAudit,        // "audit": audit entries and checkpoints
+  kChangelog,    // "changelog": the replication outbox
+  kAcl,          // "acl": users, grants, break-glass
+  kMeta,         // "meta": node identity, sealed root key, chain heads
+};
+inline constexpr int kColumnCount = 7;
+const char* ColumnName(Column c);
+
+struct Mutation {
+  enum class Kind : uint8_t { kPut = 0, kDelete = 1 };
+  Kind kind = Kind::kPut;
+  Column column = Column::kRecords;
+  std::string key;
+  std::string value;  // empty for kDelete
+};
+
+// An ordered list of mutations, applied all or nothing.
+class Batch {
+ public:
+  void Put(Column c, std::string key, std::string value) {
+    mutations_.push_back({Mutation::Kind::kPut, c, std::move(key), std::move(value)});
+  }
+  void Delete(Column c, std::string key) {
+    mutations_.push_back({Mutation::Kind::kDelete, c, std::move(key), {}});
+  }
+  void Append(const Batch& other) {
+    mutations_.insert(mutations_.end(), other.mutations_.begin(), other.mutations_.end());
+  }
+  const std::vector<Mutation>& mutations() const { return mutations_; }
+  std::vector<Mutation>& mutable_mutations() { return mutations_; }
+  bool empty() const { return mutations_.empty(); }
+  size_t ByteSize() const;
+
+ private:
+  std::vector<Mutation> mutations_;
+};
+
+enum class Durability { kSync, kNoSync };
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Status Write(const Batch& batch, Durability durability) = 0;
+  // nullopt when absent.
+  virtual Result<std::optional<std::string>> Get(Column c, std::string_view key) = 0;
+  // Calls fn for every key with the prefix, in key order, starting at `start`
+  // (if non-empty; must itself begin with prefix). fn returns false to stop.
+  virtual Status Scan(Column c, std::string_view prefix, std::string_view start,
+                      const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
+  // Reverse order from the greatest key with the prefix.
+  virtual Status ScanReverse(Column c, std::string_view prefix,
+                             const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
+  // Flushes memtables (used before offline copies; not needed for durability).
+  virtual Status Flush() = 0;
+};
+
+struct StoreOptions {
+  // Create the database if it does not exist. Default: false (open fails).
+  bool create_if_missing = false;
+  // Open for reading only (offline verifiers). Default: false.
+  bool read_only = false;
+  // Memtable size per column family. Default: 64 MiB.
+  size_t write_buffer_size = 64u << 20;
+  // Block cache shared by all column families. Default: 128 MiB.
+  size_t block_cache_size = 128u << 20;
+};
+
+Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& path, const StoreOptions& options);
+
+// Big-endian fixed-width encoding, so numeric keys sort in order.
+void PutBigEndian64(std::string* out, uint64_t v);
+uint64_t GetBigEndian64(std::string_view in);  // REQUIRES: in.size() >= 8
+
+}  // namespace brankas

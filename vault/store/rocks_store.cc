@@ -1,0 +1,169 @@
+// The RocksDB implementation of Store. rocksdb::Status is converted to our
+// Status here and nowhere else.
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/write_batch.h>
+
+#include <memory>
+#include <vector>
+
+#include "brankas/store.h"
+
+namespace brankas {
+namespace {
+
+Status FromRocks(const rocksdb::Status& s, const char* what) {
+  if (s.ok()) return Status::Ok();
+  std::string msg = std::string(what) + ": " + s.ToString();
+  if (s.IsCorruption()) return Corruption(msg);
+  if (s.IsNotFound()) return NotFound(msg);
+  if (s.IsIOError() && s.subcode() == rocksdb::Status::kNoSpace) return Unavailable(msg);
+  if (s.IsIOError() || s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Unavailable(msg);
+  if (s.IsInvalidArgument()) return InvalidArgument(msg);
+  return Internal(msg);
+}
+
+class RocksStore final : public Store {
+ public:
+  RocksStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
+      : db_(std::move(db)), handles_(std::move(handles)) {}
+
+  ~RocksStore() override {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    db_->Close().PermitUncheckedError();
+  }
+
+  Status Write(const Batch& batch, Durability durability) override {
+    rocksdb::WriteBatch wb;
+    for (const auto& m : batch.mutations()) {
+      auto* cf = handle(m.column);
+      rocksdb::Status s = m.kind == Mutation::Kind::kPut ? wb.Put(cf, m.key, m.value)
+                                                         : wb.Delete(cf, m.key);
+      if (!s.ok()) return FromRocks(s, "batch");
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = durability == Durability::kSync;
+    return FromRocks(db_->Write(wo, &wb), "write");
+  }
+
+  Result<std::optional<std::string>> Get(Column c, std::string_view key) override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(c), key, &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, "get");
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Status Scan(Column c, std::string_view prefix, std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(c)));
+    rocksdb::Slice seek = start.empty() ? rocksdb::Slice(prefix.data(), prefix.size())
+                                        : rocksdb::Slice(start.data(), start.size());
+    for (it->Seek(seek); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key();
+      if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+      if (!fn(std::string_view(k.data(), k.size()),
+              std::string_view(it->value().data(), it->value().size()))) {
+        return Status::Ok();
+      }
+    }
+    return FromRocks(it->status(), "scan");
+  }
+
+  Status ScanReverse(Column c, std::string_view prefix,
+                     const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(c)));
+    // Seek past the prefix: the prefix followed by 0xff bytes is not enough for
+    // arbitrary keys, so seek to the first key after the prefix range.
+    std::string upper(prefix);
+    bool has_upper = false;
+    while (!upper.empty()) {
+      unsigned char last = static_cast<unsigned char>(upper.back());
+      if (last != 0xff) {
+        upper.back() = static_cast<char>(last + 1);
+        has_upper = true;
+        break;
+      }
+      upper.pop_back();
+    }
+    if (has_upper) {
+      it->SeekForPrev(upper);
+      if (it->Valid() && it->key() == rocksdb::Slice(upper)) it->Prev();
+    } else {
+      it->SeekToLast();
+    }
+    for (; it->Valid(); it->Prev()) {
+      rocksdb::Slice k = it->key();
+      if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+      if (!fn(std::string_view(k.data(), k.size()),
+              std::string_view(it->value().data(), it->value().size()))) {
+        return Status::Ok();
+      }
+    }
+    return FromRocks(it->status(), "scan");
+  }
+
+  Status Flush() override {
+    rocksdb::FlushOptions fo;
+    return FromRocks(db_->Flush(fo, handles_), "flush");
+  }
+
+ private:
+  rocksdb::ColumnFamilyHandle* handle(Column c) { return handles_.at(static_cast<size_t>(c) + 1); }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;  // [0] default, then by Column
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& path, const StoreOptions& options) {
+  rocksdb::Options db_options;
+  db_options.create_if_missing = options.create_if_missing;
+  db_options.create_missing_column_families = options.create_if_missing;
+  db_options.paranoid_checks = true;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = 1 << 20;
+  db_options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_options.keep_log_file_num = 4;
+
+  auto cache = rocksdb::NewLRUCache(options.block_cache_size);
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+
+  // RocksDB's default column family stays empty; each Column is a named one.
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
+  for (int i = 0; i < kColumnCount; ++i) {
+    rocksdb::ColumnFamilyOptions cf;
+    cf.write_buffer_size = options.write_buffer_size;
+    cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    // Values are mostly ciphertext and hashes: compression buys nothing.
+    cf.compression = rocksdb::kNoCompression;
+    const char* name = ColumnName(static_cast<Column>(i));
+    descriptors.emplace_back(name, cf);
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw);
+  }
+  if (!s.ok()) {
+    if (s.IsInvalidArgument() && !options.create_if_missing) {
+      return FailedPrecondition("no vault data directory at " + path + " (" + s.ToString() + ")");
+    }
+    if (s.IsCorruption()) return Corruption("opening " + path + ": " + s.ToString());
+    if (s.IsIOError()) return Unavailable("opening " + path + ": " + s.ToString());
+    return Internal("opening " + path + ": " + s.ToString());
+  }
+  return std::unique_ptr<Store>(new RocksStore(std::unique_ptr<rocksdb::DB>(raw), std::move(handles)));
+}
+
+}  // namespace brankas

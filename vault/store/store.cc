@@ -1,0 +1,36 @@
+#include "brankas/store.h"
+
+namespace brankas {
+
+const char* ColumnName(Column c) {
+  switch (c) {
+    case Column::kRecords: return "records";
+    case Column::kKeys: return "keys";
+    case Column::kIndex: return "index";
+    case Column::kAudit: return "audit";
+    case Column::kChangelog: return "changelog";
+    case Column::kAcl: return "acl";
+    case Column::kMeta: return "meta";
+  }
+  return "unknown";
+}
+
+size_t Batch::ByteSize() const {
+  size_t n = 0;
+  for (const auto& m : mutations_) n += m.key.size() + m.value.size() + 8;
+  return n;
+}
+
+void PutBigEndian64(std::string* out, uint64_t v) {
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (56 - 8 * i));
+  out->append(b, 8);
+}
+
+uint64_t GetBigEndian64(std::string_view in) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(in[i]);
+  return v;
+}
+
+}  // namespace brankas

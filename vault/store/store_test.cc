@@ -1,0 +1,123 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "brankas/fault_store.h"
+#include "brankas/store.h"
+#include "testing/temp_dir.h"
+
+namespace brankas {
+namespace {
+
+TEST(StoreTest, PutGetDeleteAcrossColumns) {
+  testing::TempDir dir;
+  auto store = OpenRocksStore(dir.path(), {.create_if_missing = true});
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  Batch b;
+  b.Put(Column::kAudit, "k", "audit-value");
+  b.Put(Column::kRecords, "k", "record-value");
+  ASSERT_TRUE((*store)->Write(b, Durability::kSync).ok());
+  auto a = (*store)->Get(Column::kAudit, "k");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(**a, "audit-value");
+  auto r = (*store)->Get(Column::kRecords, "k");
+  EXPECT_EQ(**r, "record-value");
+  EXPECT_FALSE((*(*store)->Get(Column::kMeta, "k")).has_value());
+  Batch d;
+  d.Delete(Column::kAudit, "k");
+  ASSERT_TRUE((*store)->Write(d, Durability::kSync).ok());
+  EXPECT_FALSE((*(*store)->Get(Column::kAudit, "k")).has_value());
+}
+
+TEST(StoreTest, ScanRespectsPrefixAndOrder) {
+  testing::TempDir dir;
+  auto store = OpenRocksStore(dir.path(), {.create_if_missing = true});
+  ASSERT_TRUE(store.ok());
+  Batch b;
+  for (uint64_t i = 0; i < 50; ++i) {
+    std::string k = "e";
+    PutBigEndian64(&k, i);
+    b.Put(Column::kAudit, k, std::to_string(i));
+  }
+  b.Put(Column::kAudit, "f", "other");
+  b.Put(Column::kAudit, "d", "other");
+  ASSERT_TRUE((*store)->Write(b, Durability::kSync).ok());
+  std::vector<uint64_t> seen;
+  ASSERT_TRUE((*store)->Scan(Column::kAudit, "e", {}, [&](std::string_view k, std::string_view) {
+    seen.push_back(GetBigEndian64(k.substr(1)));
+    return true;
+  }).ok());
+  ASSERT_EQ(seen.size(), 50u);
+  for (uint64_t i = 0; i < 50; ++i) EXPECT_EQ(seen[i], i);
+  seen.clear();
+  ASSERT_TRUE((*store)->ScanReverse(Column::kAudit, "e", [&](std::string_view k, std::string_view) {
+    seen.push_back(GetBigEndian64(k.substr(1)));
+    return seen.size() < 3;
+  }).ok());
+  EXPECT_EQ(seen, (std::vector<uint64_t>{49, 48, 47}));
+}
+
+TEST(StoreTest, ReopenKeepsSyncedWrites) {
+  testing::TempDir dir;
+  {
+    auto store = OpenRocksStore(dir.path(), {.create_if_missing = true});
+    ASSERT_TRUE(store.ok());
+    Batch b;
+    b.Put(Column::kMeta, "x", "1");
+    ASSERT_TRUE((*store)->Write(b, Durability::kSync).ok());
+  }
+  auto store = OpenRocksStore(dir.path(), {});
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ(**(*store)->Get(Column::kMeta, "x"), "1");
+  auto ro = OpenRocksStore(dir.path(), {.read_only = true});
+  EXPECT_TRUE(ro.ok()) << ro.status().ToString();
+}
+
+TEST(StoreTest, MissingDirectoryIsAClearError) {
+  testing::TempDir dir;
+  auto store = OpenRocksStore(dir.path() + "/absent", {});
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kFailedPrecondition);
+}
+
+TEST(StoreTest, GarbageInsteadOfADatabaseIsReportedNotCrashed) {
+  testing::TempDir dir;
+  {
+    auto store = OpenRocksStore(dir.path(), {.create_if_missing = true});
+    ASSERT_TRUE(store.ok());
+  }
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    if (e.path().filename().string().rfind("MANIFEST", 0) == 0) {
+      FILE* f = fopen(e.path().c_str(), "r+b");
+      ASSERT_NE(f, nullptr);
+      const char junk[] = "this is not a manifest at all, just junk bytes";
+      fwrite(junk, 1, sizeof(junk), f);
+      fclose(f);
+    }
+  }
+  auto store = OpenRocksStore(dir.path(), {});
+  EXPECT_FALSE(store.ok());
+}
+
+TEST(FaultStoreTest, InjectsWriteFailuresAndCorruption) {
+  testing::TempDir dir;
+  auto base = OpenRocksStore(dir.path(), {.create_if_missing = true});
+  ASSERT_TRUE(base.ok());
+  FaultStore store(std::move(*base));
+  Batch b;
+  b.Put(Column::kRecords, "a", "value");
+  ASSERT_TRUE(store.Write(b, Durability::kSync).ok());
+  store.fail_writes = true;
+  Status s = store.Write(b, Durability::kSync);
+  EXPECT_EQ(s.code(), Code::kUnavailable);
+  store.fail_writes = false;
+  store.writes_before_failure = 1;
+  EXPECT_TRUE(store.Write(b, Durability::kSync).ok());
+  EXPECT_FALSE(store.Write(b, Durability::kSync).ok());
+  store.writes_before_failure = -1;
+  store.corrupt_reads = true;
+  EXPECT_NE(**store.Get(Column::kRecords, "a"), "value");
+}
+
+}  // namespace
+}  // namespace brankas
