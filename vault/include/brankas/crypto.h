@@ -1,0 +1,115 @@
+// Cryptographic primitives, all from libsodium.
+//
+// SecretKey holds key material in sodium_malloc'd memory (guard pages, mlock'd
+// where the OS allows, excluded from core dumps with MADV_DONTDUMP) and zeroes
+// it when dropped. It is move-only. Everything else here is a free function
+// over byte strings. All functions are thread-safe once InitCrypto() has run.
+//
+// Byte strings are std::string (binary-safe) to keep the interfaces small.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "brankas/status.h"
+
+namespace brankas {
+
+// Must be called once before any other function here (idempotent, thread-safe).
+// Also turns core dumps off for the process (RLIMIT_CORE = 0, PR_SET_DUMPABLE 0).
+Status InitCrypto();
+
+inline constexpr size_t kKeySize = 32;          // XChaCha20-Poly1305, BLAKE2b keys
+inline constexpr size_t kAeadNonceSize = 24;
+inline constexpr size_t kAeadTagSize = 16;
+inline constexpr size_t kHashSize = 32;         // BLAKE2b-256
+inline constexpr size_t kSignPublicKeySize = 32;
+inline constexpr size_t kSignSecretKeySize = 64;
+inline constexpr size_t kSignatureSize = 64;
+
+class SecretKey {
+ public:
+  SecretKey() = default;                        // empty: size() == 0
+  ~SecretKey();
+  SecretKey(SecretKey&& other) noexcept;
+  SecretKey& operator=(SecretKey&& other) noexcept;
+  SecretKey(const SecretKey&) = delete;
+  SecretKey& operator=(const SecretKey&) = delete;
+
+  static SecretKey Random(size_t size = kKeySize);
+  // Copies bytes into protected memory. The caller should wipe its copy.
+  static SecretKey FromBytes(std::string_view bytes);
+
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  const unsigned char* data() const { return data_; }
+  unsigned char* mutable_data() { return data_; }
+  std::string_view view() const { return {reinterpret_cast<const char*>(data_), size_}; }
+  SecretKey Clone() const;
+  // Zeroes and frees now.
+  void Wipe();
+
+ private:
+  unsigned char* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// Overwrites a std::string's bytes with zeros (sodium_memzero), then clears it.
+void WipeString(std::string& s);
+std::string RandomBytes(size_t n);
+bool ConstantTimeEqual(std::string_view a, std::string_view b);
+std::string ToHex(std::string_view bytes);
+// Empty result and false on malformed input.
+bool FromHex(std::string_view hex, std::string* out);
+
+// XChaCha20-Poly1305 (IETF). Output of Seal: nonce(24) || ciphertext || tag(16).
+// The associated data is authenticated, not stored.
+std::string AeadSeal(const SecretKey& key, std::string_view plaintext, std::string_view ad);
+// kCorruption when the tag does not verify or the input is too short.
+Result<std::string> AeadOpen(const SecretKey& key, std::string_view sealed, std::string_view ad);
+
+// Like AeadOpen but the plaintext itself is secret key material.
+Result<SecretKey> AeadOpenKey(const SecretKey& key, std::string_view sealed, std::string_view ad);
+
+// BLAKE2b with 32-byte output; keyed when key is non-empty.
+std::string Blake2b256(std::string_view data);
+std::string Blake2b256Keyed(const SecretKey& key, std::string_view data);
+
+// Incremental BLAKE2b-256 for hashing many pieces without concatenating.
+class Hasher {
+ public:
+  Hasher();
+  void Update(std::string_view data);
+  // Appends a length-prefixed piece (u32 little endian length + bytes), so that
+  // a sequence of pieces hashes unambiguously.
+  void UpdateFramed(std::string_view data);
+  std::string Finish();
+ private:
+  alignas(64) unsigned char state_[384];
+};
+
+// Ed25519.
+struct SigningKeyPair {
+  std::string public_key;   // 32 bytes, not secret
+  SecretKey secret_key;     // 64 bytes
+};
+SigningKeyPair GenerateSigningKey();
+std::string Sign(const SecretKey& secret_key, std::string_view message);  // 64-byte signature
+bool VerifySignature(std::string_view public_key, std::string_view message,
+                     std::string_view signature);
+
+// Argon2id key derivation for passphrase sealing.
+struct Argon2Params {
+  uint64_t ops_limit = 3;                  // crypto_pwhash_OPSLIMIT_MODERATE
+  uint64_t mem_limit = 256ull << 20;       // 256 MiB
+};
+inline constexpr size_t kArgon2SaltSize = 16;
+Result<SecretKey> DeriveKeyFromPassphrase(std::string_view passphrase, std::string_view salt,
+                                          const Argon2Params& params);
+// Password hashing for user logins (crypto_pwhash_str, Argon2id).
+Result<std::string> HashPassword(std::string_view password, const Argon2Params& params);
+bool VerifyPassword(std::string_view hash, std::string_view password);
+
+}  // namespace brankas
