@@ -1,0 +1,165 @@
+// KeyRing: data keys per (case, class), KEK rotation and crypto-shredding.
+#include "brankas/keys.h"
+#include "keys/data_key_cache.h"
+#include "keys/key_format.h"
+#include "keys/key_ring_state.h"
+
+namespace brankas {
+
+using namespace keys_internal;  // NOLINT(google-build-using-namespace): module-internal names
+
+namespace {
+
+bool Pending(const std::weak_ptr<const void>& token) { return !token.expired(); }
+
+}  // namespace
+
+Result<KeyRing::CaseKeys> KeyRing::CreateCaseKeys(std::string_view case_id, Batch* batch) {
+  if (case_id.empty()) return InvalidArgument("case id must not be empty");
+  if (batch == nullptr) return InvalidArgument("batch is required");
+  BRANKAS_ASSIGN_OR_RETURN(std::optional<std::string> existing,
+                           store_.Get(Column::kKeys, DataKeyKey(FieldClass::kAdministrative, case_id)));
+  if (existing.has_value()) return Conflict("case already has data keys");
+
+  CaseKeys keys;
+  Batch out;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ == nullptr) return Sealed("vault is sealed");
+  if (shredded_.count(case_id) != 0) return Conflict("case was shredded");
+  for (FieldClass cls : kAllFieldClasses) {
+    const uint32_t version = state_->current[static_cast<size_t>(cls)];
+    const auto kek = state_->keks.find({cls, version});
+    if (kek == state_->keks.end()) return Internal("current KEK is not loaded");
+    auto key = std::make_shared<const SecretKey>(SecretKey::Random());
+    DataKeyRecord record{version, AeadSeal(*kek->second, key->view(),
+                                           DataKeyAd(unit_, case_id, cls, version))};
+    out.Put(Column::kKeys, DataKeyKey(cls, case_id), EncodeDataKeyRecord(record));
+    keys[static_cast<size_t>(cls)] = std::move(key);
+  }
+  batch->Append(out);
+  return keys;
+}
+
+Result<std::shared_ptr<const SecretKey>> KeyRing::DataKey(std::string_view case_id,
+                                                          FieldClass cls) {
+  if (case_id.empty()) return InvalidArgument("case id must not be empty");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ == nullptr) return Sealed("vault is sealed");
+    if (shredded_.count(case_id) != 0) return NotFound("case keys were shredded");
+    if (auto hit = cache_->Find(case_id, cls)) return hit;
+  }
+  // The store read runs unlocked; everything it raced with is re-checked below.
+  BRANKAS_ASSIGN_OR_RETURN(std::optional<std::string> stored,
+                           store_.Get(Column::kKeys, DataKeyKey(cls, case_id)));
+  if (!stored.has_value()) return NotFound("no data key for this case and class");
+  BRANKAS_ASSIGN_OR_RETURN(DataKeyRecord record, DecodeDataKeyRecord(*stored));
+
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ == nullptr) return Sealed("vault is sealed");
+  if (shredded_.count(case_id) != 0) return NotFound("case keys were shredded");
+  const auto kek = state_->keks.find({cls, record.kek_version});
+  if (kek == state_->keks.end()) return Corruption("data key refers to an unknown KEK version");
+  auto key = AeadOpenKey(*kek->second, record.sealed,
+                         DataKeyAd(unit_, case_id, cls, record.kek_version));
+  if (!key.ok() || key->size() != kKeySize) {
+    return Corruption("stored data key failed authentication");
+  }
+  auto shared = std::make_shared<const SecretKey>(std::move(key).value());
+  cache_->Insert(case_id, cls, shared);
+  return shared;
+}
+
+Result<KeyRing::KekRotation> KeyRing::PrepareKekRotation(FieldClass cls) {
+  KekRotation rotation;
+  rotation.cls = cls;
+  std::map<uint32_t, std::shared_ptr<const SecretKey>> old_keks;
+  std::shared_ptr<const SecretKey> new_kek;
+  std::shared_ptr<const void> token = std::make_shared<int>(0);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ == nullptr) return Sealed("vault is sealed");
+    if (Pending(rotation_pending_)) return Conflict("another KEK rotation is outstanding");
+    const uint32_t current = state_->current[static_cast<size_t>(cls)];
+    if (current == UINT32_MAX) return FailedPrecondition("KEK versions exhausted");
+    rotation.version = current + 1;
+    rotation.epoch = epoch_;
+    for (const auto& [id, kek] : state_->keks) {
+      if (id.first == cls) old_keks[id.second] = kek;
+    }
+    new_kek = std::make_shared<const SecretKey>(SecretKey::Random());
+    rotation.batch.Put(Column::kKeys, KekKey(cls, rotation.version),
+                       EncodeBytesRecord(AeadSeal(state_->root, new_kek->view(),
+                                                  KekAd(unit_, cls, rotation.version))));
+    rotation.batch.Put(Column::kKeys, KekCurrentKey(cls), EncodeVersionRecord(rotation.version));
+    // Known before the commit, so data keys read after it (still under the old
+    // current version for new wraps) unwrap. Unused if the rotation is dropped.
+    state_->keks[{cls, rotation.version}] = new_kek;
+    rotation_pending_ = token;  // from here on ShredCase waits
+    rotation.pending = token;
+  }
+
+  // Rewrap outside the lock; only the immutable snapshot is used.
+  const std::string prefix = DataKeyPrefix(cls);
+  std::vector<std::pair<std::string, std::string>> rewrapped;  // (case id, record)
+  Status failed;
+  BRANKAS_RETURN_IF_ERROR(store_.Scan(
+      Column::kKeys, prefix, "", [&](std::string_view key, std::string_view value) {
+        const std::string case_id(key.substr(prefix.size()));
+        auto record = DecodeDataKeyRecord(value);
+        if (!record.ok()) {
+          failed = record.status();
+          return false;
+        }
+        const auto old = old_keks.find(record->kek_version);
+        auto data_key = old == old_keks.end()
+                            ? Result<SecretKey>(Corruption("unknown KEK version"))
+                            : AeadOpenKey(*old->second, record->sealed,
+                                          DataKeyAd(unit_, case_id, cls, record->kek_version));
+        if (!data_key.ok()) {
+          failed = Corruption("stored data key of case " + case_id + " failed authentication");
+          return false;
+        }
+        DataKeyRecord fresh{rotation.version,
+                            AeadSeal(*new_kek, data_key->view(),
+                                     DataKeyAd(unit_, case_id, cls, rotation.version))};
+        rewrapped.emplace_back(case_id, EncodeDataKeyRecord(fresh));
+        return true;
+      }));
+  BRANKAS_RETURN_IF_ERROR(failed);
+
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto& [case_id, record] : rewrapped) {
+    // Shredded before this rotation began, its delete maybe not committed yet:
+    // a rewrap must not bring the key back.
+    if (shredded_.count(case_id) != 0) continue;
+    rotation.batch.Put(Column::kKeys, DataKeyKey(cls, case_id), std::move(record));
+    ++rotation.rewrapped;
+  }
+  return rotation;
+}
+
+void KeyRing::ActivateKekRotation(KekRotation&& rotation) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const bool ours = rotation.pending != nullptr && rotation_pending_.lock() == rotation.pending;
+  rotation.pending.reset();
+  // Sealed (or sealed and unsealed) since Prepare: the store is authoritative
+  // and the next unseal reads the new current version from it.
+  if (!ours || state_ == nullptr || rotation.epoch != epoch_) return;
+  state_->current[static_cast<size_t>(rotation.cls)] = rotation.version;
+}
+
+Status KeyRing::ShredCase(std::string_view case_id, Batch* batch) {
+  if (case_id.empty()) return InvalidArgument("case id must not be empty");
+  if (batch == nullptr) return InvalidArgument("batch is required");
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Pending(rotation_pending_)) {
+    return Unavailable("a KEK rotation is outstanding; retry after it is committed");
+  }
+  shredded_.emplace(case_id);
+  cache_->EraseCase(case_id);
+  for (FieldClass cls : kAllFieldClasses) batch->Delete(Column::kKeys, DataKeyKey(cls, case_id));
+  return Status::Ok();
+}
+
+}  // namespace brankas
