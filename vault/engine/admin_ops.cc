@@ -1,0 +1,124 @@
+// Keys (rotation, crypto-shredding) and the audit trail's own operations.
+#include "engine/vault_impl.h"
+
+namespace brankas {
+
+Status Vault::RotateKek(const RequestContext& rc, FieldClass cls) {
+  Impl& impl = *impl_;
+  BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
+  constexpr std::string_view kAction = "key.rotate";
+  if (rc.principal.role != Role::kAdmin) {
+    return impl.Refuse(rc, kAction, "", PermissionDenied("only an administrator may rotate keys"), {},
+                       "role:admin");
+  }
+  BRANKAS_ASSIGN_OR_RETURN(auto rotation, impl.keys->PrepareKekRotation(cls));
+  CommitRequest req;
+  req.batch = rotation.batch;
+  AuditEntry e = impl.Entry(rc, kAction, "", "allow");
+  e.rule = "role:admin";
+  e.detail = "class=" + std::string(FieldClassName(cls)) + " version=" + std::to_string(rotation.version);
+  req.audit.push_back(std::move(e));
+  auto committed = impl.committer->Commit(std::move(req));
+  if (!committed.ok()) return committed.status();
+  impl.keys->ActivateKekRotation(std::move(rotation));
+  return Status::Ok();
+}
+
+Status Vault::ShredCase(const RequestContext& rc, std::string_view case_id) {
+  Impl& impl = *impl_;
+  BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
+  constexpr std::string_view kAction = "case.shred";
+  auto meta = impl.LoadCase(case_id);
+  if (!meta.ok()) return impl.Refuse(rc, kAction, case_id, meta.status());
+  CaseContext ctx = impl.ContextOf(*meta);
+  Decision d = impl.policy.DecideOperation(rc.principal, Policy::Operation::kClose, &ctx);
+  if (!d.allowed || rc.principal.role != Role::kSupervisor) {
+    return impl.Refuse(rc, kAction, case_id, PermissionDenied("only a supervisor of the unit may shred a case"),
+                       {}, d.rule);
+  }
+  if (meta->legal_hold) {
+    return impl.Refuse(rc, kAction, case_id, FailedPrecondition("the case is under legal hold"));
+  }
+  if (meta->shredded) return impl.Refuse(rc, kAction, case_id, FailedPrecondition("already shredded"));
+  CommitRequest req;
+  BRANKAS_RETURN_IF_ERROR(impl.keys->ShredCase(case_id, &req.batch));
+  // The ciphertexts are unreadable without the data keys; drop them and the
+  // index entries too, so nothing of the case stays but its tombstone.
+  BRANKAS_RETURN_IF_ERROR(impl.store->Scan(Column::kRecords, "f/" + std::string(case_id) + "/", {},
+                                           [&](std::string_view k, std::string_view) {
+                                             req.batch.Delete(Column::kRecords, std::string(k));
+                                             return true;
+                                           }));
+  for (auto& [name, state] : meta->fields) {
+    if (!state.blind_tag.empty()) {
+      req.batch.Delete(Column::kIndex, IndexKey(name, state.blind_tag, case_id));
+    }
+  }
+  uint64_t base = meta->version;
+  meta->version = base + 1;
+  meta->shredded = true;
+  meta->fields.clear();
+  meta->updated_us = impl.now_us();
+  req.batch.Put(Column::kRecords, CaseMetaKey(case_id), EncodeCaseMeta(*meta));
+  req.expectations.push_back({Column::kRecords, CaseMetaKey(case_id), base, meta->version});
+  AuditEntry e = impl.Entry(rc, kAction, case_id, "allow");
+  e.rule = d.rule;
+  e.flagged = true;
+  req.audit.push_back(std::move(e));
+  auto committed = impl.committer->Commit(std::move(req));
+  return committed.ok() ? Status::Ok() : committed.status();
+}
+
+Result<std::vector<AuditEntry>> Vault::QueryAudit(const RequestContext& rc, const AuditFilter& filter) {
+  Impl& impl = *impl_;
+  BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
+  constexpr std::string_view kAction = "audit.query";
+  // Auditors see everything; others only the trail of a case they may audit.
+  Decision d;
+  if (filter.case_id.empty()) {
+    d = impl.policy.DecideOperation(rc.principal, Policy::Operation::kAuditRead, nullptr);
+    if (rc.principal.role != Role::kAuditor) d.allowed = false;
+  } else {
+    auto meta = impl.LoadCase(filter.case_id);
+    if (!meta.ok()) return impl.Refuse(rc, kAction, filter.case_id, meta.status());
+    CaseContext ctx = impl.ContextOf(*meta);
+    d = impl.policy.DecideOperation(rc.principal, Policy::Operation::kAuditRead, &ctx);
+  }
+  if (!d.allowed) {
+    return impl.Refuse(rc, kAction, filter.case_id, PermissionDenied("you may not read this audit trail"), {},
+                       d.rule);
+  }
+  BRANKAS_ASSIGN_OR_RETURN(auto entries, brankas::QueryAudit(*impl.store, filter));
+  AuditEntry e = impl.Entry(rc, kAction, filter.case_id, "allow");
+  e.rule = d.rule;
+  e.detail = "results=" + std::to_string(entries.size());
+  BRANKAS_RETURN_IF_ERROR(impl.AuditOnly({std::move(e)}));
+  return entries;
+}
+
+Result<VerifyReport> Vault::VerifyAudit(const RequestContext& rc) {
+  Impl& impl = *impl_;
+  BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
+  constexpr std::string_view kAction = "audit.verify";
+  if (rc.principal.role != Role::kAuditor) {
+    return impl.Refuse(rc, kAction, "", PermissionDenied("only an auditor may verify the audit trail"));
+  }
+  BRANKAS_ASSIGN_OR_RETURN(auto report, VerifyAuditChain(*impl.store, impl.node_public_key));
+  AuditEntry e = impl.Entry(rc, kAction, "", "allow");
+  e.rule = "role:auditor";
+  e.detail = report.intact ? "intact" : "broken";
+  BRANKAS_RETURN_IF_ERROR(impl.AuditOnly({std::move(e)}));
+  return report;
+}
+
+Status Vault::AuditAttempt(const RequestContext& rc, std::string_view action, std::string_view case_id,
+                           std::string_view decision, std::string_view detail) {
+  Impl& impl = *impl_;
+  BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
+  AuditEntry e = impl.Entry(rc, action, IsWellFormedId(case_id) ? case_id : std::string_view(),
+                            decision);
+  e.detail = std::string(detail.substr(0, 200));
+  return impl.AuditOnly({std::move(e)});
+}
+
+}  // namespace brankas

@@ -1,0 +1,152 @@
+#include "engine/case_record.h"
+
+#include "brankas/codec.h"
+#include "brankas/crypto.h"
+#include "brankas/store.h"
+
+namespace brankas {
+namespace {
+constexpr uint8_t kMetaFormat = 1;
+constexpr uint32_t kMaxFields = 4096;
+}  // namespace
+
+std::string EncodeCaseMeta(const CaseMeta& m) {
+  Writer w;
+  w.U8(kMetaFormat);
+  w.U64(m.version);  // must stay right after the format byte (VersionOfRecord)
+  w.Bytes(m.case_id);
+  w.Bytes(m.unit);
+  w.U8(static_cast<uint8_t>(m.stage));
+  w.Bytes(m.owner);
+  w.Bytes(m.created_by);
+  w.StringList(m.assigned);
+  w.I64(m.created_us);
+  w.I64(m.updated_us);
+  w.Bool(m.closed);
+  w.Bool(m.legal_hold);
+  w.Bool(m.shredded);
+  w.U32(static_cast<uint32_t>(m.fields.size()));
+  for (const auto& [name, f] : m.fields) {
+    w.Bytes(name);
+    w.U64(f.version);
+    w.Bytes(f.writer);
+    w.I64(f.time_us);
+    w.Bytes(f.blind_tag);
+  }
+  return w.Take();
+}
+
+Result<CaseMeta> DecodeCaseMeta(std::string_view bytes) {
+  Reader r(bytes);
+  CaseMeta m;
+  uint8_t format = 0, stage = 0;
+  uint32_t count = 0;
+  if (!r.U8(&format) || format != kMetaFormat) return Corruption("case metadata: unknown format");
+  r.U64(&m.version);
+  r.Bytes(&m.case_id);
+  r.Bytes(&m.unit);
+  r.U8(&stage);
+  r.Bytes(&m.owner);
+  r.Bytes(&m.created_by);
+  r.StringList(&m.assigned);
+  r.I64(&m.created_us);
+  r.I64(&m.updated_us);
+  r.Bool(&m.closed);
+  r.Bool(&m.legal_hold);
+  r.Bool(&m.shredded);
+  if (!r.U32(&count) || count > kMaxFields || stage >= kStageCount) {
+    return Corruption("case metadata: malformed");
+  }
+  m.stage = static_cast<Stage>(stage);
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string name;
+    FieldState f;
+    if (!r.Bytes(&name) || !r.U64(&f.version) || !r.Bytes(&f.writer) || !r.I64(&f.time_us) ||
+        !r.Bytes(&f.blind_tag)) {
+      return Corruption("case metadata: truncated");
+    }
+    m.fields.emplace(std::move(name), std::move(f));
+  }
+  if (!r.Done() || m.version == 0) return Corruption("case metadata: malformed");
+  return m;
+}
+
+std::string CaseMetaKey(std::string_view case_id) { return "m/" + std::string(case_id); }
+
+std::string FieldPrefix(std::string_view case_id, std::string_view field) {
+  return "f/" + std::string(case_id) + "/" + std::string(field) + "/";
+}
+
+std::string FieldKey(std::string_view case_id, std::string_view field, uint64_t version) {
+  std::string k = FieldPrefix(case_id, field);
+  PutBigEndian64(&k, version);
+  return k;
+}
+
+std::string FieldAd(std::string_view unit, std::string_view case_id, std::string_view field,
+                    uint64_t version) {
+  Writer w;
+  w.Bytes("brankas-field-v1");
+  w.Bytes(unit);
+  w.Bytes(case_id);
+  w.Bytes(field);
+  w.U64(version);
+  return w.Take();
+}
+
+std::string IndexPrefix(std::string_view field, std::string_view tag) {
+  return std::string(field) + "/" + std::string(tag) + "/";
+}
+
+std::string IndexKey(std::string_view field, std::string_view tag, std::string_view case_id) {
+  return IndexPrefix(field, tag) + std::string(case_id);
+}
+
+std::string NewCaseId(std::string_view unit) {
+  static constexpr char kAlphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";  // 32, no I/O/0/1
+  std::string random = RandomBytes(20);
+  std::string id(unit);
+  id.push_back('-');
+  for (unsigned char c : random) id.push_back(kAlphabet[c & 31]);
+  WipeString(random);
+  return id;
+}
+
+bool IsWellFormedId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+              c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string MaskValue(std::string_view value) {
+  bool all_digits = !value.empty();
+  for (char c : value) {
+    if (c < '0' || c > '9') all_digits = false;
+  }
+  if (all_digits) return std::string(value.size(), '*');
+  std::string out;
+  bool at_word_start = true;
+  for (size_t i = 0; i < value.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(value[i]);
+    if (c == ' ' || c == '\n' || c == '\t' || c == ',') {
+      at_word_start = true;
+      continue;
+    }
+    if (at_word_start) {
+      if (!out.empty()) out.push_back(' ');
+      // Copy one whole UTF-8 character.
+      size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+      out.append(value.substr(i, len));
+      out.push_back('.');
+      at_word_start = false;
+      if (out.size() > 64) break;
+    }
+  }
+  return out.empty() ? "*" : out;
+}
+
+}  // namespace brankas

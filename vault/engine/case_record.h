@@ -1,0 +1,64 @@
+// How a case is laid out in the store (records CF):
+//
+//   "m/" case_id                      -> CaseMeta (cleartext: lifecycle and
+//                                        per-field bookkeeping, never values)
+//   "f/" case_id "/" field "/" be64(v) -> a field value sealed with the case's
+//                                        data key for the field's class; the
+//                                        AEAD's associated data binds unit,
+//                                        case, field and version
+//   index CF: field "/" tag(32) "/" case_id -> ""   (blind index)
+//
+// Every write of a field adds a new version; earlier versions stay (history
+// is evidence) until the case is shredded.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "brankas/status.h"
+#include "brankas/types.h"
+
+namespace brankas {
+
+struct FieldState {
+  uint64_t version = 0;    // the case version at which it was written
+  std::string writer;      // user name
+  int64_t time_us = 0;
+  std::string blind_tag;   // for indexed fields: the current index tag
+};
+
+struct CaseMeta {
+  uint64_t version = 0;    // bumped by every change of the case
+  std::string case_id, unit;
+  Stage stage = Stage::kIdentification;
+  std::string owner, created_by;
+  std::vector<std::string> assigned;
+  int64_t created_us = 0, updated_us = 0;
+  bool closed = false;
+  bool legal_hold = false;
+  bool shredded = false;
+  std::map<std::string, FieldState> fields;
+};
+
+std::string EncodeCaseMeta(const CaseMeta& m);
+Result<CaseMeta> DecodeCaseMeta(std::string_view bytes);
+
+std::string CaseMetaKey(std::string_view case_id);
+std::string FieldKey(std::string_view case_id, std::string_view field, uint64_t version);
+std::string FieldPrefix(std::string_view case_id, std::string_view field);
+std::string FieldAd(std::string_view unit, std::string_view case_id, std::string_view field,
+                    uint64_t version);
+std::string IndexKey(std::string_view field, std::string_view tag, std::string_view case_id);
+std::string IndexPrefix(std::string_view field, std::string_view tag);
+
+// A random, unit-prefixed, non-sequential case id: "UNIT-" + 20 base32 chars (100 bits).
+std::string NewCaseId(std::string_view unit);
+// Ids come from outside: letters, digits and '-' only, bounded length.
+bool IsWellFormedId(std::string_view id);
+
+// "Siti Nur Aisyah" -> "S. N. A."; digits -> "*" per digit. Masked values never
+// reveal more than initials (UU SPPA art. 19).
+std::string MaskValue(std::string_view value);
+
+}  // namespace brankas

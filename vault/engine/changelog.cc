@@ -1,0 +1,186 @@
+#include "brankas/changelog.h"
+
+#include "brankas/codec.h"
+#include "brankas/crypto.h"
+
+namespace brankas {
+namespace {
+
+constexpr uint8_t kEntryFormat = 1;
+constexpr uint8_t kHeadFormat = 1;
+constexpr uint32_t kMaxMutations = 1u << 20;
+
+void EncodeBody(const ChangelogEntry& e, Writer* w) {
+  w->U8(kEntryFormat);
+  w->Bytes(e.generation);
+  w->U64(e.seq);
+  w->I64(e.time_us);
+  w->Bytes(e.prev_hash);
+  w->U32(static_cast<uint32_t>(e.mutations.size()));
+  for (const auto& m : e.mutations) {
+    w->U8(static_cast<uint8_t>(m.kind));
+    w->U8(static_cast<uint8_t>(m.column));
+    w->Bytes(m.key);
+    w->Bytes(m.value);
+  }
+}
+
+std::string EncodeHead(const ChangelogWriter::Head& h) {
+  Writer w;
+  w.U8(kHeadFormat);
+  w.Bytes(h.generation);
+  w.U64(h.seq);
+  w.Bytes(h.hash);
+  return w.Take();
+}
+
+std::string SeqKey(uint64_t seq) {
+  std::string k;
+  PutBigEndian64(&k, seq);
+  return k;
+}
+
+}  // namespace
+
+std::string ComputeChangelogHash(const ChangelogEntry& e) {
+  Writer w;
+  EncodeBody(e, &w);
+  Hasher h;
+  h.UpdateFramed("brankas-changelog-v1");
+  h.UpdateFramed(w.str());
+  return h.Finish();
+}
+
+std::string EncodeChangelogEntry(const ChangelogEntry& e) {
+  Writer w;
+  EncodeBody(e, &w);
+  w.Bytes(e.hash);
+  return w.Take();
+}
+
+Result<ChangelogEntry> DecodeChangelogEntry(std::string_view bytes) {
+  Reader r(bytes);
+  ChangelogEntry e;
+  uint8_t format = 0;
+  uint32_t count = 0;
+  if (!r.U8(&format) || format != kEntryFormat) return Corruption("changelog entry: unknown format");
+  r.Bytes(&e.generation);
+  r.U64(&e.seq);
+  r.I64(&e.time_us);
+  r.Bytes(&e.prev_hash);
+  if (!r.U32(&count) || count > kMaxMutations || count > r.Remaining() / 10) {
+    return Corruption("changelog entry: malformed mutation count");
+  }
+  e.mutations.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    uint8_t kind = 0, column = 0;
+    Mutation m;
+    if (!r.U8(&kind) || !r.U8(&column) || kind > 1 || column >= kColumnCount) {
+      return Corruption("changelog entry: malformed mutation");
+    }
+    m.kind = static_cast<Mutation::Kind>(kind);
+    m.column = static_cast<Column>(column);
+    if (!r.Bytes(&m.key) || !r.Bytes(&m.value)) return Corruption("changelog entry: truncated");
+    e.mutations.push_back(std::move(m));
+  }
+  r.Bytes(&e.hash);
+  if (!r.Done() || e.generation.size() != 16 || e.prev_hash.size() != kHashSize ||
+      e.hash.size() != kHashSize) {
+    return Corruption("changelog entry: malformed");
+  }
+  return e;
+}
+
+Result<std::unique_ptr<ChangelogWriter>> ChangelogWriter::Open(Store& store) {
+  BRANKAS_ASSIGN_OR_RETURN(auto generation, store.Get(Column::kMeta, kGenerationKey));
+  if (!generation || generation->size() != 16) {
+    return FailedPrecondition("node has no changelog generation: not initialized");
+  }
+  BRANKAS_ASSIGN_OR_RETURN(auto stored, store.Get(Column::kMeta, kChangelogHeadKey));
+  Head head;
+  head.generation = *generation;
+  head.hash.assign(kHashSize, '\0');
+  if (stored) {
+    Reader r(*stored);
+    uint8_t format = 0;
+    Head h;
+    if (!r.U8(&format) || format != kHeadFormat || !r.Bytes(&h.generation) || !r.U64(&h.seq) ||
+        !r.Bytes(&h.hash) || !r.Done() || h.hash.size() != kHashSize) {
+      return Corruption("changelog head is malformed");
+    }
+    if (h.generation != *generation) {
+      // A new generation (after a restore) starts its own chain.
+      h = head;
+    }
+    head = std::move(h);
+  }
+  return std::unique_ptr<ChangelogWriter>(new ChangelogWriter(std::move(head)));
+}
+
+void ChangelogWriter::Append(int64_t time_us, Batch* batch) {
+  ChangelogEntry e;
+  e.generation = head_.generation;
+  e.seq = head_.seq + 1;
+  e.time_us = time_us;
+  e.prev_hash = head_.hash;
+  e.mutations = batch->mutations();
+  e.hash = ComputeChangelogHash(e);
+  head_.seq = e.seq;
+  head_.hash = e.hash;
+  batch->Put(Column::kChangelog, SeqKey(e.seq), EncodeChangelogEntry(e));
+  batch->Put(Column::kMeta, kChangelogHeadKey, EncodeHead(head_));
+}
+
+Result<ChangelogReport> VerifyChangelog(Store& store) {
+  ChangelogReport report;
+  std::string prev_hash;
+  uint64_t prev_seq = 0;
+  Status decode_status;
+  Status s = store.Scan(Column::kChangelog, "", "", [&](std::string_view key, std::string_view value) {
+    auto e = DecodeChangelogEntry(value);
+    if (!e.ok()) {
+      report.problem = "entry at key " + ToHex(key) + " is corrupt";
+      return false;
+    }
+    if (key.size() != 8 || GetBigEndian64(key) != e->seq) {
+      report.problem = "entry " + std::to_string(e->seq) + " stored under the wrong key";
+      return false;
+    }
+    if (ComputeChangelogHash(*e) != e->hash) {
+      report.problem = "entry " + std::to_string(e->seq) + " does not match its hash";
+      return false;
+    }
+    if (prev_seq != 0) {
+      if (e->seq != prev_seq + 1) {
+        report.problem = "gap after entry " + std::to_string(prev_seq);
+        return false;
+      }
+      if (e->prev_hash != prev_hash) {
+        report.problem = "entry " + std::to_string(e->seq) + " does not continue the chain";
+        return false;
+      }
+    } else {
+      report.first = e->seq;
+    }
+    prev_seq = e->seq;
+    prev_hash = e->hash;
+    return true;
+  });
+  BRANKAS_RETURN_IF_ERROR(s);
+  if (!report.problem.empty()) return report;
+  report.last = prev_seq;
+  auto writer = ChangelogWriter::Open(store);
+  if (!writer.ok()) {
+    report.problem = writer.status().message();
+    return report;
+  }
+  auto head = (*writer)->head();
+  if (head.seq != prev_seq || (prev_seq != 0 && head.hash != prev_hash)) {
+    report.problem = "changelog head does not match the last entry (truncated?)";
+    return report;
+  }
+  report.intact = true;
+  return report;
+}
+
+}  // namespace brankas

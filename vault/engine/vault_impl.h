@@ -1,0 +1,67 @@
+// Vault::Impl: the state behind the facade, shared by the operation files
+// (vault_open.cc, case_ops.cc, grant_ops.cc, admin_ops.cc).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "brankas/vault.h"
+#include "engine/case_record.h"
+#include "engine/committer.h"
+
+namespace brankas {
+
+struct Vault::Impl {
+  // Constant after Open.
+  std::unique_ptr<Store> store;
+  Schema schema;
+  Policy policy;
+  std::string unit;
+  std::string node_public_key;
+  std::function<int64_t()> now_us;
+  std::unique_ptr<KeyRing> keys;            // thread-safe itself
+  std::unique_ptr<AuditChain> chain;        // owned by the committer thread
+  std::unique_ptr<ChangelogWriter> changelog;  // owned by the committer thread
+  std::unique_ptr<Committer> committer;
+  std::atomic<uint64_t> failed_unseal_attempts{0};
+
+  Impl(Schema s, Policy p) : schema(std::move(s)), policy(std::move(p)) {}
+
+  int64_t NowSeconds() const { return now_us() / 1'000'000; }
+
+  // An audit entry with who/where/when filled in from the request.
+  AuditEntry Entry(const RequestContext& rc, std::string_view action, std::string_view case_id,
+                   std::string_view decision) const;
+  // Commits audit entries alone (reads, denials, failures).
+  Status AuditOnly(std::vector<AuditEntry> entries);
+  // Audits a denial or failure and returns `status` (or the audit failure).
+  Status Refuse(const RequestContext& rc, std::string_view action, std::string_view case_id,
+                const Status& status, std::vector<std::string> fields = {},
+                std::string_view rule = {});
+
+  Status RequireUnsealed() const;
+  Result<CaseMeta> LoadCase(std::string_view case_id);
+  CaseContext ContextOf(const CaseMeta& m) const;
+  // Every grant recorded for the case (active or not); the policy filters.
+  Result<std::vector<Grant>> GrantsOf(std::string_view case_id);
+  Result<Grant> LoadGrant(std::string_view grant_id, uint64_t* version);
+  CaseSummary Summarize(const CaseMeta& m) const;
+
+  // Seals one field value of a case at a version (the data key of its class).
+  Result<std::string> SealField(const CaseMeta& m, const FieldDef& def, uint64_t version,
+                                std::string_view value, const KeyRing::CaseKeys* new_keys = nullptr);
+  Result<std::string> OpenField(const CaseMeta& m, const FieldDef& def, uint64_t version,
+                                std::string_view sealed);
+};
+
+// Grants are stored in the acl column family:
+//   "g/" grant_id -> EncodeGrant (versioned record)
+//   "gc/" case_id "/" grant_id -> ""
+std::string EncodeGrant(const Grant& g, uint64_t version);
+Result<Grant> DecodeGrant(std::string_view bytes, uint64_t* version);
+std::string GrantKey(std::string_view grant_id);
+std::string GrantByCasePrefix(std::string_view case_id);
+
+}  // namespace brankas

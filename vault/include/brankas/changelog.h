@@ -1,0 +1,61 @@
+// The changelog: the outbox replication ships (DESIGN.md, "Replication").
+//
+// Each commit group appends one entry holding exactly the key/value mutations
+// the group made (already ciphertext), chained by BLAKE2b-256 over the previous
+// entry's hash. A random 16-byte generation id is made at init and after every
+// restore, so a cloned or restored node never mixes into its old stream.
+//
+// Stored: changelog CF, key be64(seq) -> EncodeChangelogEntry; the head lives
+// in meta "local/changelog_head" (node-local, never replicated itself).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "brankas/status.h"
+#include "brankas/store.h"
+
+namespace brankas {
+
+inline constexpr char kChangelogHeadKey[] = "local/changelog_head";
+inline constexpr char kGenerationKey[] = "node/generation";
+
+struct ChangelogEntry {
+  std::string generation;  // 16 bytes
+  uint64_t seq = 0;        // 1-based, contiguous within a generation
+  int64_t time_us = 0;
+  std::string prev_hash;   // 32 bytes
+  std::vector<Mutation> mutations;
+  std::string hash;        // BLAKE2b-256 over prev_hash and the canonical entry
+};
+
+std::string EncodeChangelogEntry(const ChangelogEntry& e);
+Result<ChangelogEntry> DecodeChangelogEntry(std::string_view bytes);
+std::string ComputeChangelogHash(const ChangelogEntry& e);
+
+// The writer side, owned by the committer thread (not thread-safe).
+class ChangelogWriter {
+ public:
+  struct Head { std::string generation; uint64_t seq = 0; std::string hash; };
+
+  static Result<std::unique_ptr<ChangelogWriter>> Open(Store& store);
+  // Appends an entry holding `mutations` (the group's batch so far) to *batch,
+  // plus the new head. Rollback() undoes the in-memory head if the write failed.
+  void Append(int64_t time_us, Batch* batch);
+  void Mark() { marked_ = head_; }
+  void Rollback() { head_ = marked_; }
+  Head head() const { return head_; }
+
+ private:
+  explicit ChangelogWriter(Head head) : head_(std::move(head)), marked_(head_) {}
+  Head head_;
+  Head marked_;
+};
+
+// Verifies the stored changelog chain from its first retained entry to the head.
+struct ChangelogReport { bool intact = false; uint64_t first = 0, last = 0; std::string problem; };
+Result<ChangelogReport> VerifyChangelog(Store& store);
+
+}  // namespace brankas

@@ -1,0 +1,175 @@
+// Vault: the engine's front door. Opens a node's data directory, holds its keys
+// (once unsealed), and runs every case operation through authorization,
+// encryption, audit and the group committer.
+//
+// Thread-safe: any number of request threads may call any method at once.
+// Every operation — allowed, denied or failed — is audited before it answers;
+// nothing is acknowledged before it is durable (fsync'd). When the audit or
+// the disk cannot be written, operations fail with kUnavailable and health()
+// reports kDegraded (fail closed).
+//
+// Construction that can fail is a factory: Vault::Open. Vault::Initialize
+// creates a new node (the offline `brankas init`).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "brankas/audit.h"
+#include "brankas/crypto.h"
+#include "brankas/keys.h"
+#include "brankas/policy.h"
+#include "brankas/schema.h"
+#include "brankas/status.h"
+#include "brankas/store.h"
+#include "brankas/types.h"
+
+namespace brankas {
+
+class Committer;
+class Clock;
+
+struct VaultOptions {
+  std::string data_dir;               // required
+  std::string schema_path;            // required: config/schema.toml
+  std::string policy_path;            // empty: Policy::Default()
+  // Most requests one commit group takes. Default: 1024.
+  size_t max_group_size = 1024;
+  // Audit checkpoints every N entries or T microseconds. Defaults: 1000, 10 s.
+  uint64_t checkpoint_every_entries = 1000;
+  int64_t checkpoint_every_us = 10'000'000;
+  // Tests may inject a store (a FaultStore); otherwise RocksDB at data_dir.
+  std::unique_ptr<Store> store;
+  // Tests may inject time (unix microseconds). Default: the system clock.
+  std::function<int64_t()> now_us;
+};
+
+// Who is asking, and from where: copied into every audit entry.
+struct RequestContext {
+  Principal principal;
+  std::string request_id;
+  std::string client;
+};
+
+using FieldValues = std::map<std::string, std::string>;
+
+struct CaseSummary {
+  std::string case_id;
+  std::string unit;
+  Stage stage = Stage::kIdentification;
+  uint64_t version = 0;
+  std::string owner;
+  std::vector<std::string> assigned;
+  int64_t created_us = 0, updated_us = 0;
+  bool closed = false;
+  bool legal_hold = false;
+};
+
+struct CaseView {
+  CaseSummary summary;
+  FieldValues fields;                 // permitted fields (masked where policy says so)
+  std::vector<std::string> masked;    // names of fields returned masked
+  std::vector<std::string> withheld;  // names of fields the caller may not read
+};
+
+struct FieldVersion {
+  uint64_t version = 0;
+  std::string writer;
+  int64_t time_us = 0;
+  std::string value;
+};
+
+struct ReadOptions {
+  std::vector<std::string> fields;    // empty: every field that is set
+  bool unmask = false;                // supervisor: explicit, separately audited unmasking
+};
+
+struct GrantRequest {
+  std::string case_id, grantee;
+  Role grantee_role = Role::kLegal;
+  std::vector<FieldClass> classes;
+  int64_t not_before = 0, expires_at = 0;  // unix seconds
+  std::string legal_basis;
+};
+
+enum class Health { kOk, kSealed, kDegraded };
+
+class Vault {
+ public:
+  // Creates a new node in options.data_dir (which must not hold one). Returns
+  // the recovery shares (if asked) — the caller prints them once and wipes them.
+  static Result<InitResult> Initialize(VaultOptions options, const InitOptions& init);
+  // Opens an initialized node, sealed.
+  static Result<std::unique_ptr<Vault>> Open(VaultOptions options);
+  ~Vault();
+
+  Health health() const;
+  const std::string& unit() const;
+  const std::string& node_public_key() const;
+  Status UnsealWithPassphrase(const RequestContext& rc, std::string_view passphrase);
+  Result<KeyRing::UnsealProgress> UnsealWithShare(const RequestContext& rc, std::string_view share);
+  Status Seal(const RequestContext& rc);
+
+  // Cases. Creating assigns the creator (and `assign_to`, if given).
+  Result<CaseSummary> CreateCase(const RequestContext& rc, const FieldValues& fields,
+                                 const std::vector<std::string>& assign_to = {});
+  Result<CaseView> ReadCase(const RequestContext& rc, std::string_view case_id,
+                            const ReadOptions& options = {});
+  // kConflict when expected_version is not the case's current version.
+  Result<CaseSummary> UpdateCase(const RequestContext& rc, std::string_view case_id,
+                                 const FieldValues& fields, uint64_t expected_version);
+  Result<std::vector<FieldVersion>> FieldHistory(const RequestContext& rc, std::string_view case_id,
+                                                 std::string_view field);
+  Result<CaseSummary> AssignCase(const RequestContext& rc, std::string_view case_id,
+                                 const std::vector<std::string>& users, std::string_view owner);
+  Result<CaseSummary> ChangeStage(const RequestContext& rc, std::string_view case_id, Stage stage);
+  Result<CaseSummary> SetLegalHold(const RequestContext& rc, std::string_view case_id, bool hold);
+  // Cases the caller may see; identity is never in a summary.
+  Result<std::vector<CaseSummary>> ListCases(const RequestContext& rc, bool assigned_to_me,
+                                             std::optional<Stage> stage, size_t limit);
+  // Exact match through the blind index; the value is never logged or audited.
+  Result<std::vector<std::string>> Search(const RequestContext& rc, std::string_view field,
+                                          std::string_view value);
+
+  // Grants and break-glass.
+  Result<Grant> RequestGrant(const RequestContext& rc, const GrantRequest& request);
+  Result<Grant> ApproveGrant(const RequestContext& rc, std::string_view grant_id);
+  Result<Grant> RevokeGrant(const RequestContext& rc, std::string_view grant_id);
+  Result<Grant> BreakGlass(const RequestContext& rc, std::string_view case_id, std::string_view reason);
+
+  // Keys.
+  Status RotateKek(const RequestContext& rc, FieldClass cls);
+  // Crypto-shreds the case: every data key deleted, its fields unreadable everywhere.
+  Status ShredCase(const RequestContext& rc, std::string_view case_id);
+
+  // Audit.
+  Result<std::vector<AuditEntry>> QueryAudit(const RequestContext& rc, const AuditFilter& filter);
+  Result<VerifyReport> VerifyAudit(const RequestContext& rc);
+  // Records a denied or failed attempt made before reaching the vault (bad
+  // input at the API layer, failed login). Never include values in `detail`.
+  Status AuditAttempt(const RequestContext& rc, std::string_view action, std::string_view case_id,
+                      std::string_view decision, std::string_view detail);
+
+  // The changelog head: (generation, sequence, hash) — what replication ships.
+  struct ChangelogHead { std::string generation; uint64_t seq = 0; std::string hash; };
+  ChangelogHead changelog_head() const;
+  Store& store();
+  const Schema& schema() const;
+  const Policy& policy() const;
+
+  struct Stats { uint64_t groups = 0, requests = 0, max_group = 0, failed_groups = 0; };
+  Stats commit_stats() const;
+
+ // Internal: the engine's operation files share it (vault/engine/vault_impl.h).
+  struct Impl;
+
+ private:
+  explicit Vault(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace brankas
