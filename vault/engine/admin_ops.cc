@@ -103,7 +103,8 @@ Result<VerifyReport> Vault::VerifyAudit(const RequestContext& rc) {
   if (rc.principal.role != Role::kAuditor) {
     return impl.Refuse(rc, kAction, "", PermissionDenied("only an auditor may verify the audit trail"));
   }
-  BRANKAS_ASSIGN_OR_RETURN(auto report, VerifyAuditChain(*impl.store, impl.node_public_key));
+  BRANKAS_ASSIGN_OR_RETURN(auto snapshot, impl.store->Snapshot());
+  BRANKAS_ASSIGN_OR_RETURN(auto report, VerifyAuditChain(*snapshot, impl.node_public_key));
   AuditEntry e = impl.Entry(rc, kAction, "", "allow");
   e.rule = "role:auditor";
   e.detail = report.intact ? "intact" : "broken";

@@ -26,6 +26,104 @@ Status FromRocks(const rocksdb::Status& s, const char* what) {
   return Internal(msg);
 }
 
+Result<std::optional<std::string>> GetAt(rocksdb::DB* db, const rocksdb::ReadOptions& ro,
+                                         rocksdb::ColumnFamilyHandle* cf, std::string_view key) {
+  std::string value;
+  rocksdb::Status s = db->Get(ro, cf, rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromRocks(s, "get");
+  return std::optional<std::string>(std::move(value));
+}
+
+Status ScanAt(rocksdb::DB* db, const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* cf,
+              std::string_view prefix, std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+  rocksdb::Slice seek = start.empty() ? rocksdb::Slice(prefix.data(), prefix.size())
+                                      : rocksdb::Slice(start.data(), start.size());
+  for (it->Seek(seek); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key();
+    if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+    if (!fn(std::string_view(k.data(), k.size()),
+            std::string_view(it->value().data(), it->value().size()))) {
+      return Status::Ok();
+    }
+  }
+  return FromRocks(it->status(), "scan");
+}
+
+Status ScanReverseAt(rocksdb::DB* db, const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* cf,
+                     std::string_view prefix,
+                     const std::function<bool(std::string_view, std::string_view)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+  // Position on the last key of the prefix range: seek to the first key past
+  // the range (the prefix with its last non-0xff byte incremented) and step back.
+  std::string upper(prefix);
+  bool has_upper = false;
+  while (!upper.empty()) {
+    unsigned char last = static_cast<unsigned char>(upper.back());
+    if (last != 0xff) {
+      upper.back() = static_cast<char>(last + 1);
+      has_upper = true;
+      break;
+    }
+    upper.pop_back();
+  }
+  if (has_upper) {
+    it->SeekForPrev(upper);
+    if (it->Valid() && it->key() == rocksdb::Slice(upper)) it->Prev();
+  } else {
+    it->SeekToLast();
+  }
+  for (; it->Valid(); it->Prev()) {
+    rocksdb::Slice k = it->key();
+    if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+    if (!fn(std::string_view(k.data(), k.size()),
+            std::string_view(it->value().data(), it->value().size()))) {
+      return Status::Ok();
+    }
+  }
+  return FromRocks(it->status(), "scan");
+}
+
+// Reads through a RocksDB snapshot; released when dropped.
+class SnapshotStore final : public Store {
+ public:
+  SnapshotStore(rocksdb::DB* db, std::vector<rocksdb::ColumnFamilyHandle*>* handles)
+      : db_(db), handles_(handles), snapshot_(db->GetSnapshot()) {}
+  ~SnapshotStore() override { db_->ReleaseSnapshot(snapshot_); }
+
+  Status Write(const Batch&, Durability) override {
+    return FailedPrecondition("a snapshot is read-only");
+  }
+  Result<std::optional<std::string>> Get(Column c, std::string_view key) override {
+    return GetAt(db_, Options(), Handle(c), key);
+  }
+  Status Scan(Column c, std::string_view prefix, std::string_view start,
+              const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    return ScanAt(db_, Options(), Handle(c), prefix, start, fn);
+  }
+  Status ScanReverse(Column c, std::string_view prefix,
+                     const std::function<bool(std::string_view, std::string_view)>& fn) override {
+    return ScanReverseAt(db_, Options(), Handle(c), prefix, fn);
+  }
+  Status Flush() override { return Status::Ok(); }
+  Result<std::unique_ptr<Store>> Snapshot() override {
+    return FailedPrecondition("a snapshot of a snapshot is not supported");
+  }
+
+ private:
+  rocksdb::ReadOptions Options() const {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    return ro;
+  }
+  rocksdb::ColumnFamilyHandle* Handle(Column c) { return handles_->at(static_cast<size_t>(c) + 1); }
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*>* handles_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
 class RocksStore final : public Store {
  public:
   RocksStore(std::unique_ptr<rocksdb::DB> db, std::vector<rocksdb::ColumnFamilyHandle*> handles)
@@ -50,60 +148,18 @@ class RocksStore final : public Store {
   }
 
   Result<std::optional<std::string>> Get(Column c, std::string_view key) override {
-    std::string value;
-    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(c), key, &value);
-    if (s.IsNotFound()) return std::optional<std::string>();
-    if (!s.ok()) return FromRocks(s, "get");
-    return std::optional<std::string>(std::move(value));
+    return GetAt(db_.get(), rocksdb::ReadOptions(), handle(c), key);
   }
-
   Status Scan(Column c, std::string_view prefix, std::string_view start,
               const std::function<bool(std::string_view, std::string_view)>& fn) override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(c)));
-    rocksdb::Slice seek = start.empty() ? rocksdb::Slice(prefix.data(), prefix.size())
-                                        : rocksdb::Slice(start.data(), start.size());
-    for (it->Seek(seek); it->Valid(); it->Next()) {
-      rocksdb::Slice k = it->key();
-      if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
-      if (!fn(std::string_view(k.data(), k.size()),
-              std::string_view(it->value().data(), it->value().size()))) {
-        return Status::Ok();
-      }
-    }
-    return FromRocks(it->status(), "scan");
+    return ScanAt(db_.get(), rocksdb::ReadOptions(), handle(c), prefix, start, fn);
   }
-
   Status ScanReverse(Column c, std::string_view prefix,
                      const std::function<bool(std::string_view, std::string_view)>& fn) override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(c)));
-    // Seek past the prefix: the prefix followed by 0xff bytes is not enough for
-    // arbitrary keys, so seek to the first key after the prefix range.
-    std::string upper(prefix);
-    bool has_upper = false;
-    while (!upper.empty()) {
-      unsigned char last = static_cast<unsigned char>(upper.back());
-      if (last != 0xff) {
-        upper.back() = static_cast<char>(last + 1);
-        has_upper = true;
-        break;
-      }
-      upper.pop_back();
-    }
-    if (has_upper) {
-      it->SeekForPrev(upper);
-      if (it->Valid() && it->key() == rocksdb::Slice(upper)) it->Prev();
-    } else {
-      it->SeekToLast();
-    }
-    for (; it->Valid(); it->Prev()) {
-      rocksdb::Slice k = it->key();
-      if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
-      if (!fn(std::string_view(k.data(), k.size()),
-              std::string_view(it->value().data(), it->value().size()))) {
-        return Status::Ok();
-      }
-    }
-    return FromRocks(it->status(), "scan");
+    return ScanReverseAt(db_.get(), rocksdb::ReadOptions(), handle(c), prefix, fn);
+  }
+  Result<std::unique_ptr<Store>> Snapshot() override {
+    return std::unique_ptr<Store>(new SnapshotStore(db_.get(), &handles_));
   }
 
   Status Flush() override {

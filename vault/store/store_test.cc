@@ -121,3 +121,32 @@ TEST(FaultStoreTest, InjectsWriteFailuresAndCorruption) {
 
 }  // namespace
 }  // namespace brankas
+
+namespace brankas {
+namespace {
+
+TEST(StoreTest, SnapshotDoesNotSeeLaterWrites) {
+  testing::TempDir dir;
+  auto store = OpenRocksStore(dir.path(), {.create_if_missing = true});
+  ASSERT_TRUE(store.ok());
+  Batch a;
+  a.Put(Column::kAudit, "e1", "one");
+  ASSERT_TRUE((*store)->Write(a, Durability::kSync).ok());
+  auto snap = (*store)->Snapshot();
+  ASSERT_TRUE(snap.ok());
+  Batch b;
+  b.Put(Column::kAudit, "e2", "two");
+  b.Put(Column::kAudit, "e1", "changed");
+  ASSERT_TRUE((*store)->Write(b, Durability::kSync).ok());
+  EXPECT_EQ(**(*snap)->Get(Column::kAudit, "e1"), "one");
+  int n = 0;
+  ASSERT_TRUE((*snap)->Scan(Column::kAudit, "e", {}, [&](std::string_view, std::string_view) {
+    ++n;
+    return true;
+  }).ok());
+  EXPECT_EQ(n, 1);
+  EXPECT_FALSE((*snap)->Write(b, Durability::kSync).ok());
+}
+
+}  // namespace
+}  // namespace brankas

@@ -80,6 +80,10 @@ class Store {
                              const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
   // Flushes memtables (used before offline copies; not needed for durability).
   virtual Status Flush() = 0;
+  // A consistent, read-only view of everything committed so far (writes to it
+  // fail). Verifiers use it so that concurrent commits cannot make a sound
+  // chain look broken. The view must not outlive this store.
+  virtual Result<std::unique_ptr<Store>> Snapshot() = 0;
 };
 
 struct StoreOptions {
