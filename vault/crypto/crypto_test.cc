@@ -1,4 +1,6 @@
 #include "brankas/crypto.h"
+#include "crypto/secure_pool.h"
+#include <set>
 
 #include <sodium.h>
 
@@ -206,6 +208,32 @@ TEST_F(CryptoTest, PasswordHash) {
   auto h2 = HashPassword("hunter2", Fast());
   ASSERT_TRUE(h2.ok());
   EXPECT_NE(*h, *h2);  // random salt
+}
+
+}  // namespace
+}  // namespace brankas
+
+namespace brankas {
+namespace {
+
+TEST(SecretKeyPoolTest, KeysComeFromThePoolAndReturnToIt) {
+  ASSERT_TRUE(InitCrypto().ok());
+  size_t before = internal::PoolSlotsInUse();
+  {
+    std::vector<SecretKey> keys;
+    for (int i = 0; i < 5000; ++i) keys.push_back(SecretKey::Random());
+    EXPECT_EQ(internal::PoolSlotsInUse(), before + 5000);
+    std::set<std::string> distinct;
+    for (const auto& k : keys) distinct.insert(std::string(k.view()));
+    EXPECT_EQ(distinct.size(), 5000u);
+    SecretKey moved = std::move(keys[0]);
+    EXPECT_TRUE(keys[0].empty());
+    EXPECT_EQ(moved.size(), kKeySize);
+  }
+  EXPECT_EQ(internal::PoolSlotsInUse(), before);
+  // Larger secrets still work (sodium_malloc).
+  SecretKey big = SecretKey::Random(4096);
+  EXPECT_EQ(big.size(), 4096u);
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ Status Vault::ShredCase(const RequestContext& rc, std::string_view case_id) {
   BRANKAS_RETURN_IF_ERROR(impl.keys->ShredCase(case_id, &req.batch));
   // The ciphertexts are unreadable without the data keys; drop them and the
   // index entries too, so nothing of the case stays but its tombstone.
-  BRANKAS_RETURN_IF_ERROR(impl.store->Scan(Column::kRecords, "f/" + std::string(case_id) + "/", {},
+  BRANKAS_RETURN_IF_ERROR(impl.store->Scan(Column::kRecords, VersionPrefix(case_id), {},
                                            [&](std::string_view k, std::string_view) {
                                              req.batch.Delete(Column::kRecords, std::string(k));
                                              return true;
@@ -76,8 +76,9 @@ Result<std::vector<AuditEntry>> Vault::QueryAudit(const RequestContext& rc, cons
   // Auditors see everything; others only the trail of a case they may audit.
   Decision d;
   if (filter.case_id.empty()) {
-    d = impl.policy.DecideOperation(rc.principal, Policy::Operation::kAuditRead, nullptr);
-    if (rc.principal.role != Role::kAuditor) d.allowed = false;
+    // The whole trail: only a role whose audit_read scope is "all".
+    d.allowed = impl.policy.OperationScope(rc.principal.role, Policy::Operation::kAuditRead) == Scope::kAll;
+    d.rule = "operation:" + std::string(RoleName(rc.principal.role)) + ":audit_read:all";
   } else {
     auto meta = impl.LoadCase(filter.case_id);
     if (!meta.ok()) return impl.Refuse(rc, kAction, filter.case_id, meta.status());

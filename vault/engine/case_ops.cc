@@ -22,9 +22,10 @@ Status StageFieldWrites(Vault::Impl& impl, CaseMeta& meta, const RequestContext&
                         const std::vector<std::pair<const FieldDef*, std::string>>& validated,
                         uint64_t version, int64_t now, Batch* batch,
                         const KeyRing::CaseKeys* new_keys = nullptr) {
+  SealedFields record;
   for (const auto& [def, value] : validated) {
     BRANKAS_ASSIGN_OR_RETURN(std::string sealed, impl.SealField(meta, *def, version, value, new_keys));
-    batch->Put(Column::kRecords, FieldKey(meta.case_id, def->name, version), std::move(sealed));
+    record.emplace(def->name, std::move(sealed));
     FieldState& state = meta.fields[def->name];
     if (def->indexed) {
       if (!state.blind_tag.empty()) {
@@ -38,6 +39,7 @@ Status StageFieldWrites(Vault::Impl& impl, CaseMeta& meta, const RequestContext&
     state.writer = rc.principal.user;
     state.time_us = now;
   }
+  batch->Put(Column::kRecords, VersionKey(meta.case_id, version), EncodeSealedFields(record));
   return Status::Ok();
 }
 
@@ -128,9 +130,27 @@ Result<CaseView> Vault::ReadCase(const RequestContext& rc, std::string_view case
   CaseContext ctx = impl.ContextOf(*meta);
   int64_t now_s = impl.NowSeconds();
 
+  // Nothing about a case, not even which fields it holds, reaches someone
+  // who may read no class of it.
+  bool may_read_some_class = false;
+  for (FieldClass cls : kAllFieldClasses) {
+    if (impl.policy.Decide(rc.principal, Action::kRead, cls, ctx, grants, now_s, rc.principal.user).allowed) {
+      may_read_some_class = true;
+      break;
+    }
+  }
   std::vector<std::string> wanted = options.fields;
   if (wanted.empty()) {
     for (const auto& [name, state] : meta->fields) wanted.push_back(name);
+  }
+  if (!may_read_some_class) {
+    // The audit entry names what was asked for; the caller learns nothing.
+    if (wanted.size() > impl.schema.fields().size()) wanted.resize(impl.schema.fields().size());
+    for (auto& name : wanted) {
+      if (impl.schema.Find(name) == nullptr) name = "(unknown)";
+    }
+    return impl.Refuse(rc, kAction, case_id, PermissionDenied("you may not read this case"), wanted,
+                       "no_readable_class");
   }
   if (wanted.size() > impl.schema.fields().size()) {
     return impl.Refuse(rc, kAction, case_id, InvalidArgument("too many fields requested"));
@@ -138,6 +158,7 @@ Result<CaseView> Vault::ReadCase(const RequestContext& rc, std::string_view case
 
   CaseView view;
   view.summary = impl.Summarize(*meta);
+  std::map<uint64_t, SealedFields> records;  // the versions read so far
   std::vector<std::string> read_names, unmasked_names;
   std::set<std::string> grants_used;
   bool break_glass = false;
@@ -148,9 +169,12 @@ Result<CaseView> Vault::ReadCase(const RequestContext& rc, std::string_view case
       return impl.Refuse(rc, kAction, case_id, InvalidArgument("unknown field requested"));
     }
     auto state = meta->fields.find(name);
-    if (state == meta->fields.end()) continue;  // not set: nothing to return or withhold
+    const bool is_set = state != meta->fields.end();
     Decision d = impl.policy.Decide(rc.principal, Action::kRead, def->cls, ctx, grants, now_s,
-                                    state->second.writer);
+                                    is_set ? std::string_view(state->second.writer) : std::string_view());
+    // A field asked for by name is withheld whether or not it is set, so a
+    // refusal does not tell whether it holds something.
+    if (!is_set && d.allowed) continue;
     bool unmask = false;
     if (d.allowed && d.masked && options.unmask) {
       Decision u = impl.policy.DecideUnmask(rc.principal, def->cls, ctx, grants, now_s);
@@ -163,12 +187,22 @@ Result<CaseView> Vault::ReadCase(const RequestContext& rc, std::string_view case
       view.withheld.push_back(name);
       continue;
     }
-    BRANKAS_ASSIGN_OR_RETURN(auto sealed, impl.store->Get(Column::kRecords,
-                                                          FieldKey(case_id, name, state->second.version)));
-    if (!sealed) {
-      return impl.Refuse(rc, kAction, case_id, Corruption("a field version is missing from the store"));
+    const uint64_t version = state->second.version;
+    auto record = records.find(version);
+    if (record == records.end()) {
+      BRANKAS_ASSIGN_OR_RETURN(auto bytes, impl.store->Get(Column::kRecords, VersionKey(case_id, version)));
+      if (!bytes) {
+        return impl.Refuse(rc, kAction, case_id, Corruption("a version of the case is missing from the store"));
+      }
+      auto decoded = DecodeSealedFields(*bytes);
+      if (!decoded.ok()) return impl.Refuse(rc, kAction, case_id, decoded.status());
+      record = records.emplace(version, std::move(*decoded)).first;
     }
-    auto plain = impl.OpenField(*meta, *def, state->second.version, *sealed);
+    auto sealed = record->second.find(name);
+    if (sealed == record->second.end()) {
+      return impl.Refuse(rc, kAction, case_id, Corruption("a field is missing from its version record"));
+    }
+    auto plain = impl.OpenField(*meta, *def, version, sealed->second);
     if (!plain.ok()) return impl.Refuse(rc, kAction, case_id, plain.status(), {name});
     if (d.masked && !unmask) {
       view.fields[name] = MaskValue(*plain);
@@ -278,15 +312,22 @@ Result<std::vector<FieldVersion>> Vault::FieldHistory(const RequestContext& rc, 
   }
   std::vector<FieldVersion> versions;
   Status failure;
-  const std::string prefix = FieldPrefix(case_id, def->name);
+  const std::string prefix = VersionPrefix(case_id);
   Status scanned = impl.store->Scan(Column::kRecords, prefix, {}, [&](std::string_view k, std::string_view v) {
     if (k.size() != prefix.size() + 8 || versions.size() >= 10000) {
-      failure = Corruption("malformed field history key");
+      failure = Corruption("malformed version key");
       return false;
     }
+    auto record = DecodeSealedFields(v);
+    if (!record.ok()) {
+      failure = record.status();
+      return false;
+    }
+    auto sealed = record->find(def->name);
+    if (sealed == record->end()) return true;  // this version did not write the field
     FieldVersion fv;
     fv.version = GetBigEndian64(k.substr(prefix.size()));
-    auto plain = impl.OpenField(*meta, *def, fv.version, v);
+    auto plain = impl.OpenField(*meta, *def, fv.version, sealed->second);
     if (!plain.ok()) {
       failure = plain.status();
       return false;

@@ -7,6 +7,7 @@
 namespace brankas {
 namespace {
 constexpr uint8_t kMetaFormat = 1;
+constexpr uint8_t kSealedFieldsFormat = 1;
 constexpr uint32_t kMaxFields = 4096;
 }  // namespace
 
@@ -73,14 +74,41 @@ Result<CaseMeta> DecodeCaseMeta(std::string_view bytes) {
 
 std::string CaseMetaKey(std::string_view case_id) { return "m/" + std::string(case_id); }
 
-std::string FieldPrefix(std::string_view case_id, std::string_view field) {
-  return "f/" + std::string(case_id) + "/" + std::string(field) + "/";
-}
+std::string VersionPrefix(std::string_view case_id) { return "v/" + std::string(case_id) + "/"; }
 
-std::string FieldKey(std::string_view case_id, std::string_view field, uint64_t version) {
-  std::string k = FieldPrefix(case_id, field);
+std::string VersionKey(std::string_view case_id, uint64_t version) {
+  std::string k = VersionPrefix(case_id);
   PutBigEndian64(&k, version);
   return k;
+}
+
+std::string EncodeSealedFields(const SealedFields& fields) {
+  Writer w;
+  w.U8(kSealedFieldsFormat);
+  w.U32(static_cast<uint32_t>(fields.size()));
+  for (const auto& [name, sealed] : fields) {
+    w.Bytes(name);
+    w.Bytes(sealed);
+  }
+  return w.Take();
+}
+
+Result<SealedFields> DecodeSealedFields(std::string_view bytes) {
+  Reader r(bytes);
+  uint8_t format = 0;
+  uint32_t count = 0;
+  if (!r.U8(&format) || format != kSealedFieldsFormat || !r.U32(&count) || count > kMaxFields ||
+      count > r.Remaining() / 8) {
+    return Corruption("field record: malformed header");
+  }
+  SealedFields out;
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string name, sealed;
+    if (!r.Bytes(&name) || !r.Bytes(&sealed)) return Corruption("field record: truncated");
+    out.emplace(std::move(name), std::move(sealed));
+  }
+  if (!r.Done()) return Corruption("field record: trailing bytes");
+  return out;
 }
 
 std::string FieldAd(std::string_view unit, std::string_view case_id, std::string_view field,

@@ -2,10 +2,14 @@
 //
 //   "m/" case_id                      -> CaseMeta (cleartext: lifecycle and
 //                                        per-field bookkeeping, never values)
-//   "f/" case_id "/" field "/" be64(v) -> a field value sealed with the case's
-//                                        data key for the field's class; the
-//                                        AEAD's associated data binds unit,
-//                                        case, field and version
+//   "v/" case_id "/" be64(v)          -> the fields written at case version v:
+//                                        (name, sealed value) pairs, each value
+//                                        sealed with the case's data key for the
+//                                        field's class; the AEAD's associated
+//                                        data binds unit, case, field and version
+//
+// One record per write rather than one per field: a create or an update is one
+// key in the memtable and a read of a fresh case one Get.
 //   index CF: field "/" tag(32) "/" case_id -> ""   (blind index)
 //
 // Every write of a field adds a new version; earlier versions stay (history
@@ -45,8 +49,13 @@ std::string EncodeCaseMeta(const CaseMeta& m);
 Result<CaseMeta> DecodeCaseMeta(std::string_view bytes);
 
 std::string CaseMetaKey(std::string_view case_id);
-std::string FieldKey(std::string_view case_id, std::string_view field, uint64_t version);
-std::string FieldPrefix(std::string_view case_id, std::string_view field);
+std::string VersionKey(std::string_view case_id, uint64_t version);
+std::string VersionPrefix(std::string_view case_id);
+
+// The fields written at one version: name -> sealed value.
+using SealedFields = std::map<std::string, std::string>;
+std::string EncodeSealedFields(const SealedFields& fields);
+Result<SealedFields> DecodeSealedFields(std::string_view bytes);
 std::string FieldAd(std::string_view unit, std::string_view case_id, std::string_view field,
                     uint64_t version);
 std::string IndexKey(std::string_view field, std::string_view tag, std::string_view case_id);

@@ -10,19 +10,31 @@ constexpr uint8_t kEntryFormat = 1;
 constexpr uint8_t kHeadFormat = 1;
 constexpr uint32_t kMaxMutations = 1u << 20;
 
-void EncodeBody(const ChangelogEntry& e, Writer* w) {
+void EncodeBody(std::string_view generation, uint64_t seq, int64_t time_us, std::string_view prev_hash,
+                const std::vector<Mutation>& mutations, Writer* w) {
   w->U8(kEntryFormat);
-  w->Bytes(e.generation);
-  w->U64(e.seq);
-  w->I64(e.time_us);
-  w->Bytes(e.prev_hash);
-  w->U32(static_cast<uint32_t>(e.mutations.size()));
-  for (const auto& m : e.mutations) {
+  w->Bytes(generation);
+  w->U64(seq);
+  w->I64(time_us);
+  w->Bytes(prev_hash);
+  w->U32(static_cast<uint32_t>(mutations.size()));
+  for (const auto& m : mutations) {
     w->U8(static_cast<uint8_t>(m.kind));
     w->U8(static_cast<uint8_t>(m.column));
     w->Bytes(m.key);
     w->Bytes(m.value);
   }
+}
+
+void EncodeBody(const ChangelogEntry& e, Writer* w) {
+  EncodeBody(e.generation, e.seq, e.time_us, e.prev_hash, e.mutations, w);
+}
+
+std::string HashBody(std::string_view body) {
+  Hasher h;
+  h.UpdateFramed("brankas-changelog-v1");
+  h.UpdateFramed(body);
+  return h.Finish();
 }
 
 std::string EncodeHead(const ChangelogWriter::Head& h) {
@@ -45,10 +57,7 @@ std::string SeqKey(uint64_t seq) {
 std::string ComputeChangelogHash(const ChangelogEntry& e) {
   Writer w;
   EncodeBody(e, &w);
-  Hasher h;
-  h.UpdateFramed("brankas-changelog-v1");
-  h.UpdateFramed(w.str());
-  return h.Finish();
+  return HashBody(w.str());
 }
 
 std::string EncodeChangelogEntry(const ChangelogEntry& e) {
@@ -118,16 +127,15 @@ Result<std::unique_ptr<ChangelogWriter>> ChangelogWriter::Open(Store& store) {
 }
 
 void ChangelogWriter::Append(int64_t time_us, Batch* batch) {
-  ChangelogEntry e;
-  e.generation = head_.generation;
-  e.seq = head_.seq + 1;
-  e.time_us = time_us;
-  e.prev_hash = head_.hash;
-  e.mutations = batch->mutations();
-  e.hash = ComputeChangelogHash(e);
-  head_.seq = e.seq;
-  head_.hash = e.hash;
-  batch->Put(Column::kChangelog, SeqKey(e.seq), EncodeChangelogEntry(e));
+  // Encoded straight from the batch: the group's mutations are copied once.
+  const uint64_t seq = head_.seq + 1;
+  Writer w;
+  EncodeBody(head_.generation, seq, time_us, head_.hash, batch->mutations(), &w);
+  std::string hash = HashBody(w.str());
+  w.Bytes(hash);
+  head_.seq = seq;
+  head_.hash = std::move(hash);
+  batch->Put(Column::kChangelog, SeqKey(seq), w.Take());
   batch->Put(Column::kMeta, kChangelogHeadKey, EncodeHead(head_));
 }
 

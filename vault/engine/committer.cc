@@ -111,7 +111,7 @@ void Committer::CommitGroup(std::vector<Pending>& group) {
       for (const Expectation& e : req.expectations) {
         overlay[std::string(1, static_cast<char>(e.column)) + e.key] = e.new_version;
       }
-      batch.Append(req.batch);
+      batch.Append(std::move(req.batch));
     } else {
       for (AuditEntry& a : req.audit) {
         a.decision = "deny";

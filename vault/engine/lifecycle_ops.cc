@@ -56,9 +56,9 @@ Result<CaseSummary> Vault::AssignCase(const RequestContext& rc, std::string_view
       assigned.push_back(meta->owner);
     }
   }
+  std::string detail = "assignees=" + std::to_string(assigned.size());
   meta->assigned = std::move(assigned);
-  return CommitMetaChange(impl, rc, kAction, std::move(*meta), d,
-                          "assignees=" + std::to_string(meta->assigned.size()));
+  return CommitMetaChange(impl, rc, kAction, std::move(*meta), d, std::move(detail));
 }
 
 Result<CaseSummary> Vault::ChangeStage(const RequestContext& rc, std::string_view case_id, Stage stage) {

@@ -100,7 +100,9 @@ TEST_F(VaultTest, ConcurrentUpdatesOfOneVersionLetExactlyOneWin) {
     threads.emplace_back([&, i] {
       auto r = vault().UpdateCase(worker(), c->case_id, {{"alias", "A" + std::to_string(i)}}, 1);
       (r.ok() ? ok : conflict)++;
-      if (!r.ok()) EXPECT_EQ(r.status().code(), Code::kConflict);
+      if (!r.ok()) {
+        EXPECT_EQ(r.status().code(), Code::kConflict);
+      }
     });
   }
   for (auto& t : threads) t.join();
@@ -160,12 +162,15 @@ TEST_F(VaultTest, CiphertextMovedToAnotherFieldOrCaseFailsToDecrypt) {
   auto b = vault().CreateCase(worker(), SmallCase());
   ASSERT_TRUE(a.ok() && b.ok());
   Store& store = vault().store();
-  // Move case A's name ciphertext into A's alias slot, and into B's name slot.
-  auto name_a = store.Get(Column::kRecords, FieldKey(a->case_id, "name", 1));
-  ASSERT_TRUE(name_a.ok() && name_a->has_value());
+  // Move case A's name ciphertext into A's nik slot, and into B's name slot.
+  auto record_a = DecodeSealedFields(**store.Get(Column::kRecords, VersionKey(a->case_id, 1)));
+  auto record_b = DecodeSealedFields(**store.Get(Column::kRecords, VersionKey(b->case_id, 1)));
+  ASSERT_TRUE(record_a.ok() && record_b.ok());
+  (*record_b)["name"] = record_a->at("name");
+  (*record_a)["nik"] = record_a->at("name");
   Batch moves;
-  moves.Put(Column::kRecords, FieldKey(b->case_id, "name", 1), **name_a);
-  moves.Put(Column::kRecords, FieldKey(a->case_id, "nik", 1), **name_a);
+  moves.Put(Column::kRecords, VersionKey(b->case_id, 1), EncodeSealedFields(*record_b));
+  moves.Put(Column::kRecords, VersionKey(a->case_id, 1), EncodeSealedFields(*record_a));
   ASSERT_TRUE(store.Write(moves, Durability::kSync).ok());
   auto rb = vault().ReadCase(worker(), b->case_id, {.fields = {"name"}});
   ASSERT_FALSE(rb.ok());

@@ -1,8 +1,9 @@
 // Cryptographic primitives, all from libsodium.
 //
-// SecretKey holds key material in sodium_malloc'd memory (guard pages, mlock'd
-// where the OS allows, excluded from core dumps with MADV_DONTDUMP) and zeroes
-// it when dropped. It is move-only. Everything else here is a free function
+// SecretKey holds key material in locked memory excluded from core dumps
+// (MADV_DONTDUMP) and zeroes it when dropped: key-sized secrets in a slab pool
+// of 64-byte slots (vault/crypto/secure_pool.h: sodium_malloc's per-key guard
+// pages cost five system calls a key), larger ones in sodium_malloc'd memory. It is move-only. Everything else here is a free function
 // over byte strings. All functions are thread-safe once InitCrypto() has run.
 //
 // Byte strings are std::string (binary-safe) to keep the interfaces small.
@@ -54,6 +55,7 @@ class SecretKey {
  private:
   unsigned char* data_ = nullptr;
   size_t size_ = 0;
+  bool pooled_ = false;  // from the locked slot pool rather than sodium_malloc
 };
 
 // Overwrites a std::string's bytes with zeros (sodium_memzero), then clears it.

@@ -76,10 +76,9 @@ struct InitResult {
 };
 
 struct KeyRingOptions {
-  // Unwrapped data keys kept in memory (LRU). Each costs about four pages and
-  // four memory mappings (sodium_malloc guard pages; vm.max_map_count is 65530
-  // by default), so keep it in the thousands. Default: 4096.
-  size_t data_key_cache_capacity = 4096;
+  // Unwrapped data keys kept in memory (LRU). Each is one 64-byte slot of the
+  // locked key pool (crypto.h) plus its map entry. Default: 65536.
+  size_t data_key_cache_capacity = 65536;
 };
 
 // Reads the node's public signing key without unsealing (offline verifiers).

@@ -53,6 +53,15 @@ class Batch {
   void Append(const Batch& other) {
     mutations_.insert(mutations_.end(), other.mutations_.begin(), other.mutations_.end());
   }
+  void Append(Batch&& other) {
+    if (mutations_.empty()) {
+      mutations_ = std::move(other.mutations_);
+    } else {
+      mutations_.insert(mutations_.end(), std::make_move_iterator(other.mutations_.begin()),
+                        std::make_move_iterator(other.mutations_.end()));
+    }
+    other.mutations_.clear();
+  }
   const std::vector<Mutation>& mutations() const { return mutations_; }
   std::vector<Mutation>& mutable_mutations() { return mutations_; }
   bool empty() const { return mutations_.empty(); }

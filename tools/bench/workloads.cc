@@ -1,0 +1,169 @@
+#include "workloads.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "brankas/synth.h"
+
+namespace brankas::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A case worker may write every class but medical and psychological, so a
+// create carries the synthetic case's fields of those classes (~20 fields).
+FieldValues WritableCase(const Vault& vault, SyntheticGenerator& gen) {
+  FieldValues out;
+  for (auto& [name, value] : gen.NewCase()) {
+    const FieldDef* def = vault.schema().Find(name);
+    if (def == nullptr || def->cls == FieldClass::kMedical || def->cls == FieldClass::kPsychological) {
+      continue;
+    }
+    out.emplace(name, std::move(value));
+  }
+  return out;
+}
+
+struct OwnedCase {
+  std::string id;
+  uint64_t version = 1;
+};
+
+// Per worker thread: its own cases (so updates do not conflict with other
+// threads) and its latencies.
+struct Worker {
+  std::vector<OwnedCase> cases;
+  std::vector<double> latencies_ms;
+  uint64_t errors = 0;
+  std::mt19937_64 rng;
+};
+
+}  // namespace
+
+Result<BenchResult> RunWorkload(Vault& vault, const BenchOptions& options) {
+  const int n = std::max(1, options.concurrency);
+  RequestContext rc{Principal{"bench-worker", Role::kCaseWorker, vault.unit()}, "bench", "127.0.0.1"};
+  std::vector<Worker> workers(n);
+  for (int i = 0; i < n; ++i) workers[i].rng.seed(options.seed * 1000 + i);
+
+  // Preload: cases to read and update, spread over the workers.
+  if (options.workload != Workload::kCreate) {
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::vector<std::thread> threads;
+    std::mutex mu;
+    for (int t = 0; t < std::min(n, 32); ++t) {
+      threads.emplace_back([&, t] {
+        SyntheticGenerator gen(options.seed * 7919 + t);
+        for (size_t i = next++; i < options.preload_cases && !failed; i = next++) {
+          auto c = vault.CreateCase(rc, WritableCase(vault, gen));
+          if (!c.ok()) {
+            failed = true;
+            return;
+          }
+          std::lock_guard<std::mutex> lock(mu);
+          workers[i % n].cases.push_back({c->case_id, c->version});
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    if (failed) return Internal("preloading cases failed");
+  }
+
+  // Payloads are generated before the clock starts.
+  std::vector<std::vector<FieldValues>> payloads(n);
+  if (options.workload == Workload::kCreate || options.workload == Workload::kMixed) {
+    for (int i = 0; i < n; ++i) {
+      SyntheticGenerator gen(options.seed * 104729 + i);
+      for (int k = 0; k < 64; ++k) payloads[i].push_back(WritableCase(vault, gen));
+    }
+  }
+  std::vector<std::string> update_names;
+  {
+    SyntheticGenerator gen(options.seed);
+    for (int k = 0; k < 64; ++k) update_names.push_back(gen.Name());
+  }
+
+  auto stats_before = vault.commit_stats();
+  std::atomic<bool> stop{false};
+  auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      Worker& w = workers[i];
+      size_t k = 0;
+      while (!stop.load(std::memory_order_relaxed)) {
+        Workload op = options.workload;
+        if (op == Workload::kMixed) {
+          uint64_t dice = w.rng() % 10;
+          op = dice < 6 ? Workload::kRead : dice < 8 ? Workload::kCreate : Workload::kUpdate;
+        }
+        if ((op == Workload::kRead || op == Workload::kUpdate) && w.cases.empty()) op = Workload::kCreate;
+        auto t0 = Clock::now();
+        bool ok = false;
+        switch (op) {
+          case Workload::kCreate: {
+            const FieldValues& f = payloads[i].empty() ? FieldValues{{"name", "Budi"}}
+                                                       : payloads[i][k % payloads[i].size()];
+            auto c = vault.CreateCase(rc, f);
+            ok = c.ok();
+            if (ok && options.workload == Workload::kMixed) w.cases.push_back({c->case_id, c->version});
+            break;
+          }
+          case Workload::kRead: {
+            const OwnedCase& c = w.cases[w.rng() % w.cases.size()];
+            ok = vault.ReadCase(rc, c.id).ok();
+            break;
+          }
+          case Workload::kUpdate: {
+            OwnedCase& c = w.cases[w.rng() % w.cases.size()];
+            auto u = vault.UpdateCase(rc, c.id, {{"alias", update_names[k % update_names.size()]},
+                                                 {"status", "in_progress"}},
+                                      c.version);
+            ok = u.ok();
+            if (ok) c.version = u->version;
+            break;
+          }
+          case Workload::kMixed:
+            break;
+        }
+        double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        if (ok) {
+          w.latencies_ms.push_back(ms);
+        } else {
+          w.errors++;
+        }
+        ++k;
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(options.seconds));
+  stop = true;
+  for (auto& t : threads) t.join();
+  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  auto stats_after = vault.commit_stats();
+
+  std::vector<double> all;
+  BenchResult r;
+  for (auto& w : workers) {
+    all.insert(all.end(), w.latencies_ms.begin(), w.latencies_ms.end());
+    r.errors += w.errors;
+  }
+  r.ops = all.size();
+  r.seconds = elapsed;
+  if (!all.empty()) {
+    std::sort(all.begin(), all.end());
+    r.p50_ms = all[all.size() / 2];
+    r.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+    r.max_ms = all.back();
+  }
+  uint64_t groups = stats_after.groups - stats_before.groups;
+  if (groups > 0) r.mean_group = double(stats_after.requests - stats_before.requests) / double(groups);
+  return r;
+}
+
+}  // namespace brankas::bench

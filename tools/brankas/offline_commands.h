@@ -1,0 +1,18 @@
+// The offline commands of `brankas`: they work on a stopped node's data
+// directory (API.md, "Offline commands").
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace brankas::tools {
+
+// Exit codes, documented in `brankas --help` and the README.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;   // the operation failed
+inline constexpr int kExitUsage = 2;     // usage or I/O error
+inline constexpr int kExitTampered = 3;  // verification found tampering or breakage
+
+void AddInitCommand(CLI::App& app, int* exit_code);
+void AddAuditCommand(CLI::App& app, int* exit_code);
+
+}  // namespace brankas::tools
