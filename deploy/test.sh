@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every dependency (Debian packages), builds, and runs every test:
+# first the normal build, then the same suite under AddressSanitizer and
+# UndefinedBehaviorSanitizer. `--quick` skips the sanitizer pass;
+# `--tsan` adds a ThreadSanitizer pass (not in CI: slow).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+quick=0; tsan=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    --tsan) tsan=1 ;;
+    *) echo "usage: deploy/test.sh [--quick] [--tsan]" >&2; exit 2 ;;
+  esac
+done
+
+bash "$root/deploy/install-deps.sh"
+jobs=$(nproc 2>/dev/null || echo 2)
+
+run_suite() {
+  local name=$1 dir=$2; shift 2
+  echo "== $name: build"
+  bash "$root/deploy/build.sh" "$dir" "$@"
+  echo "== $name: tests"
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 600)
+}
+
+run_suite "release" "$root/build/release"
+if [ "$quick" -eq 0 ]; then
+  # halt_on_error: a sanitizer finding fails the test that triggered it.
+  export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  run_suite "asan+ubsan" "$root/build/asan" -DBRANKAS_SANITIZE=address
+fi
+if [ "$tsan" -eq 1 ]; then
+  export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+  run_suite "tsan" "$root/build/tsan" -DBRANKAS_SANITIZE=thread
+fi
+echo "== all test suites passed"
