@@ -122,7 +122,7 @@ Result<BenchResult> RunWorkload(Vault& vault, const BenchOptions& options) {
           case Workload::kUpdate: {
             OwnedCase& c = w.cases[w.rng() % w.cases.size()];
             auto u = vault.UpdateCase(rc, c.id, {{"alias", update_names[k % update_names.size()]},
-                                                 {"status", "in_progress"}},
+                                                 {"status", "on_hold"}},
                                       c.version);
             ok = u.ok();
             if (ok) c.version = u->version;

@@ -1,4 +1,8 @@
 // brankas audit verify --data-dir D [--json] [--public-key HEX]
+// Exit 0 intact, 3 tampered or broken (naming the first bad sequence), 2 usage
+// or I/O error. With --json one object on stdout:
+//   {"intact", "entries", "checkpoints", "node_public_key"[, "first_bad_seq", "problem"]}
+// or, on an error, {"intact": false, "error": "..."}.
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -29,13 +33,17 @@ int Fail(const VerifyArgs& a, int code, const std::string& message) {
 }
 
 int RunVerify(const VerifyArgs& a) {
-  if (InitCrypto().ok() == false) return Fail(a, kExitUsage, "libsodium failed to initialize");
+  if (!InitCrypto().ok()) return Fail(a, kExitFailure, "libsodium failed to initialize");
   if (!a.export_file.empty()) {
     return Fail(a, kExitUsage, "verifying an export file arrives with `brankas audit export`");
   }
   if (a.data_dir.empty()) return Fail(a, kExitUsage, "--data-dir is required");
   auto store = OpenRocksStore(a.data_dir, {.read_only = true});
-  if (!store.ok()) return Fail(a, kExitUsage, store.status().ToString());
+  if (!store.ok()) {
+    // A database that does not even open is broken, not a usage error.
+    int code = store.status().code() == Code::kCorruption ? kExitTampered : kExitUsage;
+    return Fail(a, code, store.status().ToString());
+  }
   std::string public_key;
   if (!a.public_key_hex.empty()) {
     if (!FromHex(a.public_key_hex, &public_key) || public_key.size() != kSignPublicKeySize) {
@@ -83,8 +91,9 @@ void AddAuditCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<VerifyArgs>();
   CLI::App* verify = audit->add_subcommand(
       "verify", "Walk the whole audit chain and every signature (exit 0 intact, 3 tampered, 2 error)");
-  verify->add_option("--data-dir", args->data_dir, "A node's data directory (opened read-only)");
-  verify->add_option("--export", args->export_file, "An exported audit file");
+  CLI::Option* dir = verify->add_option("--data-dir", args->data_dir,
+                                        "A stopped node's data directory (opened read-only)");
+  verify->add_option("--export", args->export_file, "An exported audit file")->excludes(dir);
   verify->add_option("--public-key", args->public_key_hex,
                      "Pin the node's signing key (hex) instead of trusting the one stored beside the chain");
   verify->add_flag("--json", args->json, "Machine-readable output");

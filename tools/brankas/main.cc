@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
   int exit_code = brankas::tools::kExitOk;
   brankas::tools::AddInitCommand(app, &exit_code);
   brankas::tools::AddAuditCommand(app, &exit_code);
+  brankas::tools::AddDemoCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

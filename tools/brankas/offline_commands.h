@@ -14,5 +14,7 @@ inline constexpr int kExitTampered = 3;  // verification found tampering or brea
 
 void AddInitCommand(CLI::App& app, int* exit_code);
 void AddAuditCommand(CLI::App& app, int* exit_code);
+// `brankas demo`: the journeys with synthetic data, offline (demo_command.cc).
+void AddDemoCommand(CLI::App& app, int* exit_code);
 
 }  // namespace brankas::tools
