@@ -278,18 +278,33 @@ StoreState CheckStore(Store& store, Problems& problems) {
   });
   if (!scanned.ok()) problems.Add("scan v/: " + scanned.ToString());
 
-  // Data keys: every live case has one per class; none without a case; none of a shredded case.
+  // Data keys: every live case has one record holding a key per class
+  // (keys.h: v1 | u8 n | n * (u8 class | u32 kek_version | bytes sealed)); none
+  // without a case; none of a shredded case.
   std::map<std::string, int> keys_of;
-  scanned = store.Scan(Column::kKeys, "dk/", {}, [&](std::string_view k, std::string_view) {
+  scanned = store.Scan(Column::kKeys, "dk/", {}, [&](std::string_view k, std::string_view v) {
     auto parts = Split(k, '/');
-    if (parts.size() != 3 || !ParseFieldClass(parts[1])) {
+    if (parts.size() != 2 || parts[1].empty()) {
       problems.Add("malformed data key name");
       return true;
     }
-    keys_of[parts[2]]++;
-    auto m = st.metas.find(parts[2]);
-    if (m == st.metas.end()) problems.Add("data key of a case without metadata (half-present): " + parts[2]);
-    else if (m->second.shredded) problems.Add("data key survived the shredding of " + parts[2]);
+    Reader r(v);
+    uint8_t format = 0, n = 0;
+    int classes = 0;
+    bool well_formed = r.U8(&format) && format == 1 && r.U8(&n);
+    for (uint8_t i = 0; well_formed && i < n; ++i) {
+      uint8_t cls = 0;
+      uint32_t kek_version = 0;
+      std::string sealed;
+      well_formed = r.U8(&cls) && cls < kFieldClassCount && r.U32(&kek_version) && kek_version != 0 &&
+                    r.Bytes(&sealed);
+      if (well_formed) ++classes;
+    }
+    if (!well_formed || !r.Done()) problems.Add("malformed data key record of " + parts[1]);
+    keys_of[parts[1]] += classes;
+    auto m = st.metas.find(parts[1]);
+    if (m == st.metas.end()) problems.Add("data key of a case without metadata (half-present): " + parts[1]);
+    else if (m->second.shredded) problems.Add("data key survived the shredding of " + parts[1]);
     return true;
   });
   if (!scanned.ok()) problems.Add("scan dk/: " + scanned.ToString());

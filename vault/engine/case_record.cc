@@ -111,10 +111,31 @@ Result<SealedFields> DecodeSealedFields(std::string_view bytes) {
   return out;
 }
 
+Result<SealedFieldViews> DecodeSealedFieldViews(std::string_view bytes) {
+  Reader r(bytes);
+  uint8_t format = 0;
+  uint32_t count = 0;
+  if (!r.U8(&format) || format != kSealedFieldsFormat || !r.U32(&count) || count > kMaxFields ||
+      count > r.Remaining() / 8) {
+    return Corruption("field record: malformed header");
+  }
+  SealedFieldViews out;
+  out.reserve(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    std::string_view name, sealed;
+    if (!r.BytesView(&name) || !r.BytesView(&sealed)) return Corruption("field record: truncated");
+    out.emplace_back(name, sealed);
+  }
+  if (!r.Done()) return Corruption("field record: trailing bytes");
+  return out;
+}
+
 std::string FieldAd(std::string_view unit, std::string_view case_id, std::string_view field,
                     uint64_t version) {
+  constexpr std::string_view kPurpose = "brankas-field-v1";
   Writer w;
-  w.Bytes("brankas-field-v1");
+  w.Reserve(4 * 4 + kPurpose.size() + unit.size() + case_id.size() + field.size() + 8);
+  w.Bytes(kPurpose);
   w.Bytes(unit);
   w.Bytes(case_id);
   w.Bytes(field);

@@ -56,6 +56,11 @@ std::string VersionPrefix(std::string_view case_id);
 using SealedFields = std::map<std::string, std::string>;
 std::string EncodeSealedFields(const SealedFields& fields);
 Result<SealedFields> DecodeSealedFields(std::string_view bytes);
+// The same record decoded as views into `bytes` (which must outlive them), in
+// stored order, for readers that open a few fields: no copy of the values.
+// Same checks as DecodeSealedFields; of duplicate names the first counts, as there.
+using SealedFieldViews = std::vector<std::pair<std::string_view, std::string_view>>;
+Result<SealedFieldViews> DecodeSealedFieldViews(std::string_view bytes);
 std::string FieldAd(std::string_view unit, std::string_view case_id, std::string_view field,
                     uint64_t version);
 std::string IndexKey(std::string_view field, std::string_view tag, std::string_view case_id);

@@ -130,6 +130,7 @@ void ChangelogWriter::Append(int64_t time_us, Batch* batch) {
   // Encoded straight from the batch: the group's mutations are copied once.
   const uint64_t seq = head_.seq + 1;
   Writer w;
+  w.Reserve(128 + batch->ByteSize() + 2 * batch->mutations().size());
   EncodeBody(head_.generation, seq, time_us, head_.hash, batch->mutations(), &w);
   std::string hash = HashBody(w.str());
   w.Bytes(hash);

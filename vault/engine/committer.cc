@@ -17,6 +17,7 @@ uint64_t VersionOfRecord(std::string_view value) {
 Committer::Committer(Store& store, AuditChain& chain, ChangelogWriter& changelog, Options options)
     : store_(store), chain_(chain), changelog_(changelog), options_(std::move(options)) {
   thread_ = std::thread([this] { Run(); });
+  writer_ = std::thread([this] { RunWriter(); });
 }
 
 Committer::~Committer() {
@@ -25,7 +26,8 @@ Committer::~Committer() {
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();
+  thread_.join();  // prepares what is queued, then tells the writer it is done
+  writer_.join();  // writes what is prepared
 }
 
 std::future<Result<CommitResult>> Committer::Submit(CommitRequest request) {
@@ -52,29 +54,153 @@ Committer::Stats Committer::stats() const {
   return stats_;
 }
 
+namespace {
+
+Status WriteFailure(const Status& cause) {
+  return Unavailable("the audit trail or the store could not be written; nothing was changed (" +
+                     cause.message() + ")");
+}
+
+std::string OverlayKey(const Expectation& e) {
+  std::string k;
+  k.reserve(1 + e.key.size());
+  k.push_back(static_cast<char>(e.column));
+  k.append(e.key);
+  return k;
+}
+
+}  // namespace
+
 void Committer::Run() {
-  std::vector<Pending> group;
+  const size_t max_in_flight = std::max<size_t>(1, options_.max_groups_in_flight);
   for (;;) {
+    std::vector<Pending> group;
+    uint64_t epoch = 0;
+    uint64_t written_up_to = 0;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
-      size_t n = std::min(queue_.size(), options_.max_group_size);
-      group.clear();
+      cv_.wait(lock, [&] {
+        return rollback_chain_.has_value() || (stopping_ && queue_.empty()) ||
+               (!queue_.empty() && ready_.size() + in_write_ < max_in_flight);
+      });
+      if (rollback_chain_.has_value()) {
+        // A write failed: every group after its mark has been failed; continue
+        // the chains from what is on disk.
+        AuditChain::GroupMark chain_mark = std::move(*rollback_chain_);
+        ChangelogWriter::Head changelog_mark = std::move(*rollback_changelog_);
+        rollback_chain_.reset();
+        rollback_changelog_.reset();
+        written_.clear();
+        lock.unlock();
+        chain_.Rollback(chain_mark);
+        changelog_.Rollback(std::move(changelog_mark));
+        overlay_.clear();
+        continue;
+      }
+      if (queue_.empty()) {  // stopping, nothing left to prepare
+        committer_done_ = true;
+        writer_cv_.notify_all();
+        return;
+      }
+      const size_t n = std::min(queue_.size(), options_.max_group_size);
+      group.reserve(n);
       for (size_t i = 0; i < n; ++i) {
         group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      epoch = epoch_;
+      for (uint64_t id : written_) written_up_to = std::max(written_up_to, id);
+      written_.clear();
     }
-    CommitGroup(group);
+    // Groups are written in id order: everything up to the newest written one
+    // is in the store now, so its overlay entries are no longer needed.
+    if (written_up_to != 0) {
+      std::erase_if(overlay_, [&](const auto& kv) { return kv.second.group <= written_up_to; });
+    }
+    std::optional<Prepared> prepared = Prepare(std::move(group), epoch);
+    if (!prepared) continue;
+    bool stale = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      // A group failed while this one was being prepared on top of it.
+      stale = prepared->epoch != epoch_;
+      if (stale) {
+        stats_.groups++;
+        stats_.failed_groups++;
+        stats_.requests += prepared->requests.size();
+      } else {
+        ready_.push_back(std::move(*prepared));
+      }
+    }
+    if (stale) {
+      Fail(prepared->requests, Unavailable("the audit trail or the store could not be written; nothing "
+                                           "was changed (an earlier group failed)"));
+    } else {
+      writer_cv_.notify_one();
+    }
   }
 }
 
-Result<uint64_t> Committer::CurrentVersion(const Expectation& e,
-                                           const std::unordered_map<std::string, uint64_t>& overlay) {
-  std::string overlay_key = std::string(1, static_cast<char>(e.column)) + e.key;
-  auto it = overlay.find(overlay_key);
-  if (it != overlay.end()) return it->second;
+void Committer::RunWriter() {
+  for (;;) {
+    std::vector<Prepared> groups;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      writer_cv_.wait(lock, [this] { return !ready_.empty() || committer_done_; });
+      if (ready_.empty()) return;
+      for (auto& p : ready_) groups.push_back(std::move(p));
+      ready_.clear();
+      in_write_ = groups.size();
+    }
+    // Groups that became ready together go in one write: still atomic and
+    // synced, in preparation order, one fsync for all of them.
+    Status written;
+    if (groups.size() == 1) {
+      written = store_.Write(groups[0].batch, Durability::kSync);
+    } else {
+      Batch all;
+      for (auto& g : groups) all.Append(std::move(g.batch));
+      written = store_.Write(all, Durability::kSync);
+    }
+    std::vector<Prepared> chained;  // prepared on top of a failed write
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      in_write_ = 0;
+      for (const auto& g : groups) {
+        stats_.groups++;
+        stats_.requests += g.requests.size();
+        stats_.max_group = std::max<uint64_t>(stats_.max_group, g.requests.size());
+        if (!written.ok()) stats_.failed_groups++;
+      }
+      if (written.ok()) {
+        written_.push_back(groups.back().id);
+        degraded_.store(false);
+      } else {
+        degraded_.store(true);
+        ++epoch_;
+        if (!rollback_chain_.has_value()) {
+          rollback_chain_ = groups.front().chain_mark;
+          rollback_changelog_ = groups.front().changelog_mark;
+        }
+        for (auto& p : ready_) chained.push_back(std::move(p));
+        ready_.clear();
+        for (const auto& g : chained) {
+          stats_.groups++;
+          stats_.failed_groups++;
+          stats_.requests += g.requests.size();
+        }
+      }
+    }
+    cv_.notify_one();
+    for (auto& g : groups) Answer(g, written);
+    for (auto& g : chained) Answer(g, written);
+  }
+}
+
+Result<uint64_t> Committer::CurrentVersion(const Expectation& e, const std::string& overlay_key,
+                                           const Overlay& local) {
+  if (auto it = local.find(overlay_key); it != local.end()) return it->second.version;
+  if (auto it = overlay_.find(overlay_key); it != overlay_.end()) return it->second.version;
   BRANKAS_ASSIGN_OR_RETURN(auto value, store_.Get(e.column, e.key));
   if (!value) return uint64_t{0};
   uint64_t v = VersionOfRecord(*value);
@@ -82,79 +208,89 @@ Result<uint64_t> Committer::CurrentVersion(const Expectation& e,
   return v;
 }
 
-void Committer::CommitGroup(std::vector<Pending>& group) {
-  AuditChain::GroupMark mark = chain_.Mark();
-  changelog_.Mark();
-  Batch batch;
-  std::vector<std::optional<Status>> outcome(group.size());
-  std::vector<uint64_t> last_seq(group.size(), 0);
-  std::unordered_map<std::string, uint64_t> overlay;
+std::optional<Committer::Prepared> Committer::Prepare(std::vector<Pending> group, uint64_t epoch) {
+  Prepared p;
+  p.id = next_id_++;
+  p.epoch = epoch;
+  p.chain_mark = chain_.Mark();
+  p.changelog_mark = changelog_.Mark();
+  p.outcome.resize(group.size());
+  p.last_seq.assign(group.size(), 0);
+  Overlay local;  // versions written by earlier requests of this group
 
   for (size_t i = 0; i < group.size(); ++i) {
     CommitRequest& req = group[i].request;
     bool holds = true;
+    std::vector<std::string> keys;
+    keys.reserve(req.expectations.size());
     for (const Expectation& e : req.expectations) {
-      auto current = CurrentVersion(e, overlay);
+      keys.push_back(OverlayKey(e));
+      auto current = CurrentVersion(e, keys.back(), local);
       if (!current.ok()) {
-        outcome[i] = current.status();
+        p.outcome[i] = current.status();
         holds = false;
         break;
       }
       if (*current != e.version) {
-        outcome[i] = Conflict("the record changed since it was read (expected version " +
-                              std::to_string(e.version) + ", found " + std::to_string(*current) + ")");
+        p.outcome[i] = Conflict("the record changed since it was read (expected version " +
+                                std::to_string(e.version) + ", found " + std::to_string(*current) + ")");
         holds = false;
         break;
       }
     }
     if (holds) {
-      for (const Expectation& e : req.expectations) {
-        overlay[std::string(1, static_cast<char>(e.column)) + e.key] = e.new_version;
+      for (size_t k = 0; k < keys.size(); ++k) {
+        local.insert_or_assign(std::move(keys[k]), Overlaid{req.expectations[k].new_version, p.id});
       }
-      batch.Append(std::move(req.batch));
+      p.batch.Append(std::move(req.batch));
     } else {
       for (AuditEntry& a : req.audit) {
         a.decision = "deny";
-        a.detail = outcome[i]->code() == Code::kConflict ? "conflict" : CodeName(outcome[i]->code());
+        a.detail = p.outcome[i]->code() == Code::kConflict ? "conflict" : CodeName(p.outcome[i]->code());
       }
     }
     for (AuditEntry& a : req.audit) {
-      chain_.Append(&a, &batch);
-      last_seq[i] = a.seq;
+      chain_.Append(&a, &p.batch);
+      p.last_seq[i] = a.seq;
     }
   }
 
   int64_t now = options_.now_us();
-  Status sealed = chain_.SealGroup(options_.sign, now, &batch);
-  Status written = sealed;
-  if (sealed.ok()) {
-    changelog_.Append(now, &batch);
-    written = store_.Write(batch, Durability::kSync);
+  Status sealed = chain_.SealGroup(options_.sign, now, &p.batch);
+  if (!sealed.ok()) {
+    // Nothing of this group is written; the groups before it are unaffected.
+    chain_.Rollback(p.chain_mark);
+    changelog_.Rollback(std::move(p.changelog_mark));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stats_.groups++;
+      stats_.failed_groups++;
+      stats_.requests += group.size();
+      degraded_.store(true);
+    }
+    Fail(group, WriteFailure(sealed));
+    return std::nullopt;
   }
+  changelog_.Append(now, &p.batch);
+  for (auto& [key, value] : local) overlay_.insert_or_assign(key, value);
+  p.requests = std::move(group);
+  return p;
+}
 
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stats_.groups++;
-    stats_.requests += group.size();
-    stats_.max_group = std::max<uint64_t>(stats_.max_group, group.size());
-    if (!written.ok()) stats_.failed_groups++;
-  }
+void Committer::Fail(std::vector<Pending>& requests, const Status& failure) {
+  for (auto& r : requests) r.promise.set_value(failure);
+}
 
+void Committer::Answer(Prepared& p, const Status& written) {
   if (!written.ok()) {
-    chain_.Rollback(mark);
-    changelog_.Rollback();
-    degraded_.store(true);
-    Status failure = Unavailable("the audit trail or the store could not be written; nothing was changed (" +
-                                 written.message() + ")");
-    for (auto& p : group) p.promise.set_value(failure);
+    Fail(p.requests, WriteFailure(written));
     return;
   }
-  degraded_.store(false);
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (outcome[i]) {
-      group[i].promise.set_value(*outcome[i]);
+  for (size_t i = 0; i < p.requests.size(); ++i) {
+    if (p.outcome[i]) {
+      p.requests[i].promise.set_value(*p.outcome[i]);
     } else {
-      group[i].promise.set_value(CommitResult{last_seq[i]});
+      p.requests[i].promise.set_value(CommitResult{p.last_seq[i]});
     }
   }
 }

@@ -3,14 +3,23 @@
 // Request threads validate, authorize and encrypt in parallel, then Submit a
 // CommitRequest and wait on its future. One committer thread takes everything
 // pending, checks each request's expectation (optimistic concurrency), extends
-// the audit hash chain, appends one changelog entry for the group, and writes
-// data + audit + changelog in one batch with sync = true. Only then are the
-// requests answered. If the write (or the audit signature) fails, every
-// request of the group fails with kUnavailable, the in-memory chain heads roll
-// back, and the committer reports degraded until a later group succeeds.
+// the audit hash chain, and appends one changelog entry for the group: the
+// group's batch holds data + audit + changelog. One writer thread writes the
+// batches with sync = true, in the order they were prepared, and only then
+// answers the requests.
 //
-// Thread-safety: Submit may be called from any thread. Everything else in the
-// class is owned by the committer thread.
+// Pipelined: while group N is being written (memtable, WAL, fsync), the
+// committer prepares group N+1 against an overlay holding the versions that
+// in-flight groups write. Groups that are ready when the writer comes back are
+// written together in one batch (still one atomic, synced write). If a write
+// (or a group's audit signature) fails, that group and every group prepared
+// after it fail with kUnavailable (they were chained onto it), the in-memory
+// chain heads roll back to the failed group's marks, and the committer reports
+// degraded until a later group succeeds. A group is never written unless every
+// group before it was.
+//
+// Thread-safety: Submit may be called from any thread. The chain, the
+// changelog writer and the overlay are owned by the committer thread.
 #pragma once
 
 #include <condition_variable>
@@ -54,12 +63,17 @@ class Committer {
  public:
   struct Options {
     size_t max_group_size = 1024;
+    // Groups prepared but not yet durable (being written or waiting for the
+    // writer); the committer waits when this many are in flight. 2: one being
+    // written while the next is prepared (deeper made groups smaller and
+    // cost more CPU per request: a signature and a changelog entry per group).
+    size_t max_groups_in_flight = 2;
     std::function<Result<std::string>(std::string_view)> sign;  // node key
     std::function<int64_t()> now_us;
   };
 
   Committer(Store& store, AuditChain& chain, ChangelogWriter& changelog, Options options);
-  ~Committer();  // drains what is pending, then stops
+  ~Committer();  // drains what is pending (and in flight), then stops
 
   // Answers once the request is durable (or failed). kConflict when an
   // expectation does not hold: the data is not written, the audit entries are
@@ -77,23 +91,61 @@ class Committer {
     CommitRequest request;
     std::promise<Result<CommitResult>> promise;
   };
-  void Run();
-  void CommitGroup(std::vector<Pending>& group);
-  Result<uint64_t> CurrentVersion(const Expectation& e,
-                                  const std::unordered_map<std::string, uint64_t>& overlay);
+  // A group whose batch is complete (data, audit, changelog), waiting for or
+  // in its write.
+  struct Prepared {
+    uint64_t id = 0;     // increasing, in preparation order
+    uint64_t epoch = 0;  // failure epoch at preparation (see epoch_)
+    Batch batch;
+    std::vector<Pending> requests;
+    std::vector<std::optional<Status>> outcome;  // set: answered with this instead
+    std::vector<uint64_t> last_seq;
+    AuditChain::GroupMark chain_mark;     // the chain before this group
+    ChangelogWriter::Head changelog_mark;
+  };
+  struct Overlaid {
+    uint64_t version = 0;
+    uint64_t group = 0;  // the Prepared::id that writes it
+  };
+  using Overlay = std::unordered_map<std::string, Overlaid>;
+
+  void Run();        // the committer thread
+  void RunWriter();  // the writer thread
+  // Expectations, audit, seal and changelog of one group. On a signing
+  // failure the group is answered here and nullopt returned.
+  std::optional<Prepared> Prepare(std::vector<Pending> group, uint64_t epoch);
+  Result<uint64_t> CurrentVersion(const Expectation& e, const std::string& overlay_key,
+                                  const Overlay& local);
+  void Answer(Prepared& p, const Status& written);
+  void Fail(std::vector<Pending>& requests, const Status& failure);
 
   Store& store_;
   AuditChain& chain_;
   ChangelogWriter& changelog_;
   const Options options_;
 
+  // Committer thread only.
+  Overlay overlay_;  // versions written by groups not yet known to be in the store
+  uint64_t next_id_ = 1;
+
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Pending> queue_;  // guarded by mu_
-  bool stopping_ = false;      // guarded by mu_
-  Stats stats_;                // guarded by mu_
+  std::condition_variable cv_;         // the committer waits on it
+  std::condition_variable writer_cv_;  // the writer waits on it
+  std::deque<Pending> queue_;          // guarded by mu_
+  std::deque<Prepared> ready_;         // guarded by mu_: prepared, not yet taken by the writer
+  size_t in_write_ = 0;                // guarded by mu_: groups in the current write
+  std::vector<uint64_t> written_;      // guarded by mu_: ids written since the committer looked
+  // Bumped by the writer when a write fails: groups prepared in an older epoch
+  // were chained onto the failed one and must fail too.
+  uint64_t epoch_ = 0;                                     // guarded by mu_
+  std::optional<AuditChain::GroupMark> rollback_chain_;    // guarded by mu_
+  std::optional<ChangelogWriter::Head> rollback_changelog_;  // guarded by mu_
+  bool stopping_ = false;        // guarded by mu_
+  bool committer_done_ = false;  // guarded by mu_
+  Stats stats_;                  // guarded by mu_
   std::atomic<bool> degraded_{false};
   std::thread thread_;
+  std::thread writer_;
 };
 
 }  // namespace brankas

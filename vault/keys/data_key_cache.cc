@@ -10,7 +10,11 @@ std::string DataKeyCache::MapKey(std::string_view case_id, FieldClass cls) {
 }
 
 std::shared_ptr<const SecretKey> DataKeyCache::Find(std::string_view case_id, FieldClass cls) {
-  auto it = map_.find(MapKey(case_id, cls));
+  // Lookups are the hot path (every field of every read): the key is built in
+  // a reused buffer rather than a new string each time.
+  lookup_.assign(1, static_cast<char>(cls));
+  lookup_.append(case_id);
+  auto it = map_.find(lookup_);
   if (it == map_.end()) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second);
   return it->second->second;

@@ -35,6 +35,7 @@ class DataKeyCache {
   size_t capacity_;
   std::list<Entry> lru_;  // front = most recently used
   std::unordered_map<std::string, std::list<Entry>::iterator> map_;
+  std::string lookup_;  // Find's scratch key (the cache is used under one lock)
 };
 
 }  // namespace brankas

@@ -17,57 +17,75 @@ bool Pending(const std::weak_ptr<const void>& token) { return !token.expired(); 
 Result<KeyRing::CaseKeys> KeyRing::CreateCaseKeys(std::string_view case_id, Batch* batch) {
   if (case_id.empty()) return InvalidArgument("case id must not be empty");
   if (batch == nullptr) return InvalidArgument("batch is required");
-  BRANKAS_ASSIGN_OR_RETURN(std::optional<std::string> existing,
-                           store_.Get(Column::kKeys, DataKeyKey(FieldClass::kAdministrative, case_id)));
-  if (existing.has_value()) return Conflict("case already has data keys");
+  // No store read: case ids are random (100 bits) and the engine's commit
+  // expects the case metadata to be absent, so a duplicate cannot commit.
 
   CaseKeys keys;
-  Batch out;
+  CaseKeysRecord record;
   std::lock_guard<std::mutex> lock(mu_);
   if (state_ == nullptr) return Sealed("vault is sealed");
   if (shredded_.count(case_id) != 0) return Conflict("case was shredded");
   for (FieldClass cls : kAllFieldClasses) {
-    const uint32_t version = state_->current[static_cast<size_t>(cls)];
+    const size_t c = static_cast<size_t>(cls);
+    const uint32_t version = state_->current[c];
     const auto kek = state_->keks.find({cls, version});
     if (kek == state_->keks.end()) return Internal("current KEK is not loaded");
     auto key = std::make_shared<const SecretKey>(SecretKey::Random());
-    DataKeyRecord record{version, AeadSeal(*kek->second, key->view(),
-                                           DataKeyAd(unit_, case_id, cls, version))};
-    out.Put(Column::kKeys, DataKeyKey(cls, case_id), EncodeDataKeyRecord(record));
-    keys[static_cast<size_t>(cls)] = std::move(key);
+    record[c] = {version, AeadSeal(*kek->second, key->view(), DataKeyAd(unit_, case_id, cls, version))};
+    keys[c] = std::move(key);
   }
-  batch->Append(out);
+  batch->Put(Column::kKeys, DataKeyKey(case_id), EncodeCaseKeysRecord(record));
   return keys;
 }
 
 Result<std::shared_ptr<const SecretKey>> KeyRing::DataKey(std::string_view case_id,
                                                           FieldClass cls) {
+  const size_t c = static_cast<size_t>(cls);
+  BRANKAS_ASSIGN_OR_RETURN(CaseKeys keys, DataKeys(case_id, 1u << c));
+  return std::move(keys[c]);
+}
+
+Result<KeyRing::CaseKeys> KeyRing::DataKeys(std::string_view case_id, uint32_t classes) {
   if (case_id.empty()) return InvalidArgument("case id must not be empty");
+  CaseKeys keys;
+  uint32_t missing = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (state_ == nullptr) return Sealed("vault is sealed");
     if (shredded_.count(case_id) != 0) return NotFound("case keys were shredded");
-    if (auto hit = cache_->Find(case_id, cls)) return hit;
+    for (FieldClass cls : kAllFieldClasses) {
+      const size_t c = static_cast<size_t>(cls);
+      if ((classes & (1u << c)) == 0) continue;
+      keys[c] = cache_->Find(case_id, cls);
+      if (!keys[c]) missing |= 1u << c;
+    }
   }
+  if (missing == 0) return keys;
   // The store read runs unlocked; everything it raced with is re-checked below.
   BRANKAS_ASSIGN_OR_RETURN(std::optional<std::string> stored,
-                           store_.Get(Column::kKeys, DataKeyKey(cls, case_id)));
+                           store_.Get(Column::kKeys, DataKeyKey(case_id)));
   if (!stored.has_value()) return NotFound("no data key for this case and class");
-  BRANKAS_ASSIGN_OR_RETURN(DataKeyRecord record, DecodeDataKeyRecord(*stored));
+  BRANKAS_ASSIGN_OR_RETURN(CaseKeysRecord record, DecodeCaseKeysRecord(*stored));
 
   std::lock_guard<std::mutex> lock(mu_);
   if (state_ == nullptr) return Sealed("vault is sealed");
   if (shredded_.count(case_id) != 0) return NotFound("case keys were shredded");
-  const auto kek = state_->keks.find({cls, record.kek_version});
-  if (kek == state_->keks.end()) return Corruption("data key refers to an unknown KEK version");
-  auto key = AeadOpenKey(*kek->second, record.sealed,
-                         DataKeyAd(unit_, case_id, cls, record.kek_version));
-  if (!key.ok() || key->size() != kKeySize) {
-    return Corruption("stored data key failed authentication");
+  for (FieldClass cls : kAllFieldClasses) {
+    const size_t c = static_cast<size_t>(cls);
+    if ((missing & (1u << c)) == 0) continue;
+    const DataKeyRecord& wrapped = record[c];
+    if (wrapped.kek_version == 0) return NotFound("no data key for this case and class");
+    const auto kek = state_->keks.find({cls, wrapped.kek_version});
+    if (kek == state_->keks.end()) return Corruption("data key refers to an unknown KEK version");
+    auto key = AeadOpenKey(*kek->second, wrapped.sealed,
+                           DataKeyAd(unit_, case_id, cls, wrapped.kek_version));
+    if (!key.ok() || key->size() != kKeySize) {
+      return Corruption("stored data key failed authentication");
+    }
+    keys[c] = std::make_shared<const SecretKey>(std::move(key).value());
+    cache_->Insert(case_id, cls, keys[c]);
   }
-  auto shared = std::make_shared<const SecretKey>(std::move(key).value());
-  cache_->Insert(case_id, cls, shared);
-  return shared;
+  return keys;
 }
 
 Result<KeyRing::KekRotation> KeyRing::PrepareKekRotation(FieldClass cls) {
@@ -100,30 +118,34 @@ Result<KeyRing::KekRotation> KeyRing::PrepareKekRotation(FieldClass cls) {
   }
 
   // Rewrap outside the lock; only the immutable snapshot is used.
-  const std::string prefix = DataKeyPrefix(cls);
+  // Each case's record is rewritten whole: only `cls`'s entry changes. No
+  // other writer touches a case's record after its creation (shredding waits
+  // for the rotation), so nothing is lost.
+  const size_t c = static_cast<size_t>(cls);
   std::vector<std::pair<std::string, std::string>> rewrapped;  // (case id, record)
   Status failed;
   BRANKAS_RETURN_IF_ERROR(store_.Scan(
-      Column::kKeys, prefix, "", [&](std::string_view key, std::string_view value) {
-        const std::string case_id(key.substr(prefix.size()));
-        auto record = DecodeDataKeyRecord(value);
+      Column::kKeys, kDataKeyPrefix, "", [&](std::string_view key, std::string_view value) {
+        const std::string case_id(key.substr(kDataKeyPrefix.size()));
+        auto record = DecodeCaseKeysRecord(value);
         if (!record.ok()) {
           failed = record.status();
           return false;
         }
-        const auto old = old_keks.find(record->kek_version);
+        DataKeyRecord& entry = (*record)[c];
+        if (entry.kek_version == 0) return true;  // the case has no key of this class
+        const auto old = old_keks.find(entry.kek_version);
         auto data_key = old == old_keks.end()
                             ? Result<SecretKey>(Corruption("unknown KEK version"))
-                            : AeadOpenKey(*old->second, record->sealed,
-                                          DataKeyAd(unit_, case_id, cls, record->kek_version));
+                            : AeadOpenKey(*old->second, entry.sealed,
+                                          DataKeyAd(unit_, case_id, cls, entry.kek_version));
         if (!data_key.ok()) {
           failed = Corruption("stored data key of case " + case_id + " failed authentication");
           return false;
         }
-        DataKeyRecord fresh{rotation.version,
-                            AeadSeal(*new_kek, data_key->view(),
-                                     DataKeyAd(unit_, case_id, cls, rotation.version))};
-        rewrapped.emplace_back(case_id, EncodeDataKeyRecord(fresh));
+        entry = {rotation.version,
+                 AeadSeal(*new_kek, data_key->view(), DataKeyAd(unit_, case_id, cls, rotation.version))};
+        rewrapped.emplace_back(case_id, EncodeCaseKeysRecord(*record));
         return true;
       }));
   BRANKAS_RETURN_IF_ERROR(failed);
@@ -133,7 +155,7 @@ Result<KeyRing::KekRotation> KeyRing::PrepareKekRotation(FieldClass cls) {
     // Shredded before this rotation began, its delete maybe not committed yet:
     // a rewrap must not bring the key back.
     if (shredded_.count(case_id) != 0) continue;
-    rotation.batch.Put(Column::kKeys, DataKeyKey(cls, case_id), std::move(record));
+    rotation.batch.Put(Column::kKeys, DataKeyKey(case_id), std::move(record));
     ++rotation.rewrapped;
   }
   return rotation;
@@ -158,7 +180,7 @@ Status KeyRing::ShredCase(std::string_view case_id, Batch* batch) {
   }
   shredded_.emplace(case_id);
   cache_->EraseCase(case_id);
-  for (FieldClass cls : kAllFieldClasses) batch->Delete(Column::kKeys, DataKeyKey(cls, case_id));
+  batch->Delete(Column::kKeys, DataKeyKey(case_id));
   return Status::Ok();
 }
 

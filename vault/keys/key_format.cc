@@ -36,10 +36,10 @@ std::string KekCurrentKey(FieldClass cls) {
   return "kek-current/" + std::string(FieldClassName(cls));
 }
 
-std::string DataKeyPrefix(FieldClass cls) { return "dk/" + std::string(FieldClassName(cls)) + "/"; }
-
-std::string DataKeyKey(FieldClass cls, std::string_view case_id) {
-  return DataKeyPrefix(cls) + std::string(case_id);
+std::string DataKeyKey(std::string_view case_id) {
+  std::string key(kDataKeyPrefix);
+  key.append(case_id);
+  return key;
 }
 
 std::string EncodeBytesRecord(std::string_view payload) {
@@ -114,22 +114,45 @@ Result<uint32_t> DecodeVersionRecord(std::string_view record) {
   return v;
 }
 
-std::string EncodeDataKeyRecord(const DataKeyRecord& d) {
+std::string EncodeCaseKeysRecord(const CaseKeysRecord& r) {
+  uint8_t n = 0;
+  size_t bytes = 2;
+  for (const auto& k : r) {
+    if (k.kek_version == 0) continue;
+    ++n;
+    bytes += 1 + 4 + 4 + k.sealed.size();
+  }
   Writer w;
+  w.Reserve(bytes);
   w.U8(kFormatV1);
-  w.U32(d.kek_version);
-  w.Bytes(d.sealed);
+  w.U8(n);
+  for (size_t cls = 0; cls < r.size(); ++cls) {
+    if (r[cls].kek_version == 0) continue;
+    w.U8(static_cast<uint8_t>(cls));
+    w.U32(r[cls].kek_version);
+    w.Bytes(r[cls].sealed);
+  }
   return w.Take();
 }
 
-Result<DataKeyRecord> DecodeDataKeyRecord(std::string_view record) {
+Result<CaseKeysRecord> DecodeCaseKeysRecord(std::string_view record) {
   Reader r(record);
-  DataKeyRecord d;
-  if (!ReadVersion(r) || !r.U32(&d.kek_version) || !r.Bytes(&d.sealed) || !r.Done() ||
-      d.kek_version == 0) {
-    return Malformed("data key");
+  CaseKeysRecord out;
+  uint8_t n = 0;
+  if (!ReadVersion(r) || !r.U8(&n) || n > kFieldClassCount) return Malformed("data key");
+  int previous = -1;
+  for (uint8_t i = 0; i < n; ++i) {
+    uint8_t cls = 0;
+    DataKeyRecord k;
+    if (!r.U8(&cls) || cls >= kFieldClassCount || static_cast<int>(cls) <= previous ||
+        !r.U32(&k.kek_version) || k.kek_version == 0 || !r.Bytes(&k.sealed)) {
+      return Malformed("data key");
+    }
+    previous = cls;
+    out[cls] = std::move(k);
   }
-  return d;
+  if (!r.Done()) return Malformed("data key");
+  return out;
 }
 
 std::string RootCheckInput(std::string_view unit) { return Ad("brankas/root-check/v1", unit); }

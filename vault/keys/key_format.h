@@ -6,6 +6,7 @@
 // prefixed pieces) with a purpose label first, so no two wraps share an AD.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -30,8 +31,9 @@ inline constexpr std::string_view kIndexKey = "idx/key";
 std::string KekKey(FieldClass cls, uint32_t version);  // "kek/<class>/<be32>"
 std::string KekPrefix(FieldClass cls);                 // "kek/<class>/"
 std::string KekCurrentKey(FieldClass cls);             // "kek-current/<class>"
-std::string DataKeyPrefix(FieldClass cls);             // "dk/<class>/"
-std::string DataKeyKey(FieldClass cls, std::string_view case_id);
+inline constexpr std::string_view kDataKeyPrefix = "dk/";
+std::string DataKeyKey(std::string_view case_id);      // "dk/<case_id>": all classes
+
 
 // Upper bounds accepted from the store for Argon2 parameters, so a tampered
 // record cannot make unsealing allocate terabytes.
@@ -60,12 +62,18 @@ Result<SharesRecord> DecodeSharesRecord(std::string_view record);
 std::string EncodeVersionRecord(uint32_t version);
 Result<uint32_t> DecodeVersionRecord(std::string_view record);
 
+// One class's wrapped data key; kek_version 0 means the class has none.
 struct DataKeyRecord {
   uint32_t kek_version = 0;
   std::string sealed;
 };
-std::string EncodeDataKeyRecord(const DataKeyRecord& r);
-Result<DataKeyRecord> DecodeDataKeyRecord(std::string_view record);
+// The data keys of one case, one record for every class (a create writes one
+// key-value pair instead of one per class), indexed by FieldClass:
+//   v1 | u8 n | n * (u8 class | u32 kek_version | bytes sealed)
+// Classes strictly increasing, each known, kek_version != 0.
+using CaseKeysRecord = std::array<DataKeyRecord, kFieldClassCount>;
+std::string EncodeCaseKeysRecord(const CaseKeysRecord& r);
+Result<CaseKeysRecord> DecodeCaseKeysRecord(std::string_view record);
 
 // Associated data / hash inputs.
 std::string RootCheckInput(std::string_view unit);

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "brankas/shamir.h"
@@ -13,7 +14,10 @@
 namespace brankas {
 namespace {
 
+using keys_internal::CaseKeysRecord;
 using keys_internal::DataKeyKey;
+using keys_internal::DecodeCaseKeysRecord;
+using keys_internal::EncodeCaseKeysRecord;
 using keys_internal::KekKey;
 
 // crypto_pwhash_OPSLIMIT_MIN / MEMLIMIT_MIN: fast, for tests only.
@@ -275,9 +279,15 @@ TEST_F(KeyRingTest, DataKeysRoundTripAndAreDistinct) {
   EXPECT_EQ(ring->DataKey("case-zzz", FieldClass::kMedical).status().code(), Code::kNotFound);
   EXPECT_EQ(ring->DataKey("", FieldClass::kMedical).status().code(), Code::kInvalidArgument);
   Batch batch;
-  EXPECT_EQ(ring->CreateCaseKeys("case-a", &batch).status().code(), Code::kConflict);
   EXPECT_EQ(ring->CreateCaseKeys("", &batch).status().code(), Code::kInvalidArgument);
   EXPECT_TRUE(batch.empty());
+  // One record holds every class's key.
+  ASSERT_TRUE(ring->CreateCaseKeys("case-new", &batch).ok());
+  ASSERT_EQ(batch.mutations().size(), 1u);
+  EXPECT_EQ(batch.mutations()[0].key, "dk/case-new");
+  auto record = DecodeCaseKeysRecord(batch.mutations()[0].value);
+  ASSERT_TRUE(record.ok());
+  for (const auto& k : *record) EXPECT_EQ(k.kek_version, 1u);
 }
 
 TEST_F(KeyRingTest, WrappedKeyMovedToAnotherSlotFails) {
@@ -285,10 +295,12 @@ TEST_F(KeyRingTest, WrappedKeyMovedToAnotherSlotFails) {
   auto ring = Unsealed();
   CreateCase(*ring, "case-a");
   CreateCase(*ring, "case-b");
-  PutRaw(Column::kKeys, DataKeyKey(FieldClass::kMedical, "case-b"),
-         Raw(Column::kKeys, DataKeyKey(FieldClass::kMedical, "case-a")));
-  PutRaw(Column::kKeys, DataKeyKey(FieldClass::kIdentity, "case-a"),
-         Raw(Column::kKeys, DataKeyKey(FieldClass::kMedical, "case-a")));
+  // case-a's keys under case-b; case-a's medical key in its identity slot.
+  PutRaw(Column::kKeys, DataKeyKey("case-b"), Raw(Column::kKeys, DataKeyKey("case-a")));
+  auto record = DecodeCaseKeysRecord(Raw(Column::kKeys, DataKeyKey("case-a")));
+  ASSERT_TRUE(record.ok());
+  (*record)[static_cast<size_t>(FieldClass::kIdentity)] = (*record)[static_cast<size_t>(FieldClass::kMedical)];
+  PutRaw(Column::kKeys, DataKeyKey("case-a"), EncodeCaseKeysRecord(*record));
   EXPECT_EQ(ring->DataKey("case-b", FieldClass::kMedical).status().code(), Code::kCorruption);
   EXPECT_EQ(ring->DataKey("case-a", FieldClass::kIdentity).status().code(), Code::kCorruption);
   EXPECT_TRUE(ring->DataKey("case-a", FieldClass::kMedical).ok());
@@ -318,7 +330,7 @@ TEST_F(KeyRingTest, KekRotationRewrapsAndPersists) {
   auto ka = ring->DataKey("case-a", FieldClass::kMedical);
   ASSERT_TRUE(ka.ok());
   const std::string sealed = AeadSeal(**ka, "report", "ad");
-  const std::string before = Raw(Column::kKeys, DataKeyKey(FieldClass::kMedical, "case-a"));
+  const std::string before = Raw(Column::kKeys, DataKeyKey("case-a"));
 
   auto rotation = ring->PrepareKekRotation(FieldClass::kMedical);
   ASSERT_TRUE(rotation.ok()) << rotation.status().ToString();
@@ -335,7 +347,25 @@ TEST_F(KeyRingTest, KekRotationRewrapsAndPersists) {
   ring->ActivateKekRotation(std::move(rotation).value());
   EXPECT_EQ(*ring->KekVersion(FieldClass::kMedical), 2u);
   EXPECT_EQ(*ring->KekVersion(FieldClass::kIdentity), 1u);
-  EXPECT_NE(Raw(Column::kKeys, DataKeyKey(FieldClass::kMedical, "case-a")), before);
+  const std::string after = Raw(Column::kKeys, DataKeyKey("case-a"));
+  EXPECT_NE(after, before);
+  {
+    // Only the rotated class's entry changed.
+    auto old_record = DecodeCaseKeysRecord(before);
+    auto new_record = DecodeCaseKeysRecord(after);
+    ASSERT_TRUE(old_record.ok() && new_record.ok());
+    for (FieldClass cls : kAllFieldClasses) {
+      const auto& o = (*old_record)[static_cast<size_t>(cls)];
+      const auto& n = (*new_record)[static_cast<size_t>(cls)];
+      if (cls == FieldClass::kMedical) {
+        EXPECT_EQ(n.kek_version, 2u);
+        EXPECT_NE(n.sealed, o.sealed);
+      } else {
+        EXPECT_EQ(n.kek_version, o.kek_version);
+        EXPECT_EQ(n.sealed, o.sealed);
+      }
+    }
+  }
   EXPECT_TRUE(ring->ShredCase("case-b", &shred).ok());  // no longer outstanding
   CreateCase(*ring, "case-c");
 
@@ -379,12 +409,10 @@ TEST_F(KeyRingTest, ShredCase) {
   ASSERT_TRUE(ring->DataKey("case-a", FieldClass::kIdentity).ok());
   Batch batch;
   ASSERT_TRUE(ring->ShredCase("case-a", &batch).ok());
-  EXPECT_EQ(batch.mutations().size(), static_cast<size_t>(kFieldClassCount));
+  EXPECT_EQ(batch.mutations().size(), 1u);
   EXPECT_EQ(ring->DataKey("case-a", FieldClass::kIdentity).status().code(), Code::kNotFound);
   Commit(batch);
-  for (FieldClass cls : kAllFieldClasses) {
-    EXPECT_FALSE(store_->Get(Column::kKeys, DataKeyKey(cls, "case-a"))->has_value());
-  }
+  EXPECT_FALSE(store_->Get(Column::kKeys, DataKeyKey("case-a"))->has_value());
   Batch again;
   EXPECT_EQ(ring->CreateCaseKeys("case-a", &again).status().code(), Code::kConflict);
   ring.reset();
@@ -405,27 +433,40 @@ TEST_F(KeyRingTest, ShredBeforeRotationCommitIsNotResurrected) {
   Commit(shred);
   Commit(rotation->batch);
   ring->ActivateKekRotation(std::move(rotation).value());
-  EXPECT_FALSE(store_->Get(Column::kKeys, DataKeyKey(FieldClass::kIdentity, "case-a"))->has_value());
+  EXPECT_FALSE(store_->Get(Column::kKeys, DataKeyKey("case-a"))->has_value());
 }
 
 TEST_F(KeyRingTest, CorruptedDataKeyIsCorruptionNotCrash) {
   Init("correct horse");
   auto ring = Unsealed();
   CreateCase(*ring, "case-a");
-  const std::string key = DataKeyKey(FieldClass::kMedical, "case-a");
+  const std::string key = DataKeyKey("case-a");
   const std::string good = Raw(Column::kKeys, key);
+  std::map<FieldClass, std::string> originals;
+  for (FieldClass cls : kAllFieldClasses) originals[cls] = std::string((*ring->DataKey("case-a", cls))->view());
+  auto fresh = Unsealed(KeyRingOptions{.data_key_cache_capacity = 0});
   for (size_t i = 0; i < good.size(); ++i) {
     std::string bad = good;
     bad[i] = static_cast<char>(bad[i] ^ 0x40);
     PutRaw(Column::kKeys, key, bad);
-    auto fresh = Unsealed(KeyRingOptions{.data_key_cache_capacity = 0});
-    EXPECT_EQ(fresh->DataKey("case-a", FieldClass::kMedical).status().code(), Code::kCorruption)
-        << "byte " << i;
+    // The record holds every class: a flipped byte is caught by the class it
+    // belongs to (or by all, in the framing) and never yields a wrong key.
+    int corrupt = 0;
+    for (FieldClass cls : kAllFieldClasses) {
+      auto k = fresh->DataKey("case-a", cls);
+      if (k.ok()) {
+        EXPECT_EQ(std::string((*k)->view()), originals[cls]) << "byte " << i;
+      } else {
+        EXPECT_EQ(k.status().code(), Code::kCorruption) << "byte " << i;
+        ++corrupt;
+      }
+    }
+    EXPECT_GE(corrupt, 1) << "byte " << i;
   }
   for (std::string bad : {std::string(), good.substr(0, good.size() - 1), good + "x",
                           RandomBytes(good.size()), RandomBytes(3)}) {
     PutRaw(Column::kKeys, key, bad);
-    EXPECT_EQ(ring->DataKey("case-a", FieldClass::kMedical).status().code(), Code::kCorruption);
+    EXPECT_EQ(fresh->DataKey("case-a", FieldClass::kMedical).status().code(), Code::kCorruption);
   }
 }
 

@@ -42,16 +42,17 @@ class ChangelogWriter {
 
   static Result<std::unique_ptr<ChangelogWriter>> Open(Store& store);
   // Appends an entry holding `mutations` (the group's batch so far) to *batch,
-  // plus the new head. Rollback() undoes the in-memory head if the write failed.
+  // plus the new head. Rollback(mark) returns the in-memory head to a Mark()
+  // taken before the groups whose write failed (with a pipelined committer
+  // that can be several groups back).
   void Append(int64_t time_us, Batch* batch);
-  void Mark() { marked_ = head_; }
-  void Rollback() { head_ = marked_; }
+  Head Mark() const { return head_; }
+  void Rollback(Head mark) { head_ = std::move(mark); }
   Head head() const { return head_; }
 
  private:
-  explicit ChangelogWriter(Head head) : head_(std::move(head)), marked_(head_) {}
+  explicit ChangelogWriter(Head head) : head_(std::move(head)) {}
   Head head_;
-  Head marked_;
 };
 
 // Verifies the stored changelog chain from its first retained entry to the head.

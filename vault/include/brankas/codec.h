@@ -44,6 +44,7 @@ class Writer {
     U32(static_cast<uint32_t>(list.size()));
     for (const auto& s : list) Bytes(s);
   }
+  void Reserve(size_t bytes) { out_.reserve(bytes); }
   std::string& str() { return out_; }
   std::string Take() { return std::move(out_); }
 
@@ -95,6 +96,14 @@ class Reader {
     uint32_t n;
     if (!U32(&n) || !Need(n)) return false;
     s->assign(in_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
+  // A view into the input (which must outlive it): no copy.
+  bool BytesView(std::string_view* s) {
+    uint32_t n;
+    if (!U32(&n) || !Need(n)) return false;
+    *s = in_.substr(pos_, n);
     pos_ += n;
     return true;
   }

@@ -34,8 +34,11 @@
 //   keys "idx/key"                v1 | bytes seal(root, blind-index key)
 //   keys "kek/<class>/<be32 ver>" v1 | bytes seal(root, KEK)
 //   keys "kek-current/<class>"    v1 | u32 version
-//   keys "dk/<class>/<case_id>"   v1 | u32 kek_version | bytes seal(KEK(class, kek_version), data key)
-// <class> is FieldClassName(). Associated data of each seal: see key_format.h.
+//   keys "dk/<case_id>"           v1 | u8 n | n * (u8 class | u32 kek_version |
+//                                   bytes seal(KEK(class, kek_version), data key))
+//                                 every class's data key of the case in one record
+//                                 (classes increasing; class = the FieldClass value)
+// <class> in names is FieldClassName(). Associated data of each seal: see key_format.h.
 #pragma once
 
 #include <array>
@@ -154,12 +157,19 @@ class KeyRing {
   // Generates a data key per field class for a new case and appends the wrapped
   // keys to *batch. Returns the new keys so the caller can encrypt the case's
   // first fields into the same batch (they are not cached: DataKey() finds them
-  // once the batch is committed). kConflict if the case already has keys or was
-  // shredded; kInvalidArgument for an empty case id.
+  // once the batch is committed). It does not read the store: the caller makes
+  // sure the case is new (the engine commits a case's keys only together with
+  // its metadata, expected absent). kConflict if the case was shredded (in this
+  // process); kInvalidArgument for an empty case id.
   Result<CaseKeys> CreateCaseKeys(std::string_view case_id, Batch* batch);
   // The unwrapped data key (cached). kNotFound if absent or shredded,
   // kCorruption if the wrap does not verify, kSealed when sealed.
   Result<std::shared_ptr<const SecretKey>> DataKey(std::string_view case_id, FieldClass cls);
+  // The data keys of several classes of one case at once (bit
+  // 1 << static_cast<int>(cls) of `classes` per class; the others stay null):
+  // one lock for the cached ones, at most one store read for the rest. Errors
+  // as DataKey's, for the first class that fails.
+  Result<CaseKeys> DataKeys(std::string_view case_id, uint32_t classes);
 
   // New KEK version for `cls`, every stored data key of `cls` rewrapped under it.
   // kConflict if another rotation is outstanding. Data keys created between
