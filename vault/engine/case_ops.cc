@@ -1,5 +1,7 @@
 // Case operations: create, read, update, history, list, search.
 #include <algorithm>
+#include <array>
+#include <optional>
 #include <set>
 
 #include "engine/vault_impl.h"
@@ -50,11 +52,17 @@ std::vector<std::string> RefusedWrites(const Vault::Impl& impl, const RequestCon
                                        int64_t now_s) {
   std::vector<std::string> refused;
   CaseContext ctx = impl.ContextOf(meta);
+  // Unless the class's write scope is `own`, the decision depends on the class
+  // only: made once per class.
+  std::array<std::optional<bool>, kFieldClassCount> allowed_by_class;
   for (const auto& [def, value] : validated) {
-    auto it = meta.fields.find(def->name);
-    std::string_view writer = it == meta.fields.end() ? std::string_view() : it->second.writer;
-    Decision d = impl.policy.Decide(rc.principal, Action::kWrite, def->cls, ctx, grants, now_s, writer);
-    if (!d.allowed) refused.push_back(def->name);
+    auto& memo = allowed_by_class[static_cast<size_t>(def->cls)];
+    if (!memo || impl.policy.FieldScope(rc.principal.role, def->cls, Action::kWrite) == Scope::kOwn) {
+      auto it = meta.fields.find(def->name);
+      std::string_view writer = it == meta.fields.end() ? std::string_view() : it->second.writer;
+      memo = impl.policy.Decide(rc.principal, Action::kWrite, def->cls, ctx, grants, now_s, writer).allowed;
+    }
+    if (!*memo) refused.push_back(def->name);
   }
   return refused;
 }
@@ -130,17 +138,31 @@ Result<CaseView> Vault::ReadCase(const RequestContext& rc, std::string_view case
   CaseContext ctx = impl.ContextOf(*meta);
   int64_t now_s = impl.NowSeconds();
 
+  // Read decisions per class: unless the class's scope is `own`, a decision
+  // does not depend on the field (only on its class), so it is made once.
+  std::array<std::optional<Decision>, kFieldClassCount> by_class;
+  auto decide = [&](FieldClass cls, std::string_view writer) -> const Decision& {
+    auto& memo = by_class[static_cast<size_t>(cls)];
+    if (impl.policy.FieldScope(rc.principal.role, cls, Action::kRead) == Scope::kOwn) {
+      memo = impl.policy.Decide(rc.principal, Action::kRead, cls, ctx, grants, now_s, writer);
+    } else if (!memo) {
+      memo = impl.policy.Decide(rc.principal, Action::kRead, cls, ctx, grants, now_s, writer);
+    }
+    return *memo;
+  };
+
   // Nothing about a case, not even which fields it holds, reaches someone
   // who may read no class of it.
   bool may_read_some_class = false;
   for (FieldClass cls : kAllFieldClasses) {
-    if (impl.policy.Decide(rc.principal, Action::kRead, cls, ctx, grants, now_s, rc.principal.user).allowed) {
+    if (decide(cls, rc.principal.user).allowed) {
       may_read_some_class = true;
       break;
     }
   }
   std::vector<std::string> wanted = options.fields;
   if (wanted.empty()) {
+    wanted.reserve(meta->fields.size());
     for (const auto& [name, state] : meta->fields) wanted.push_back(name);
   }
   if (!may_read_some_class) {
@@ -156,13 +178,20 @@ Result<CaseView> Vault::ReadCase(const RequestContext& rc, std::string_view case
     return impl.Refuse(rc, kAction, case_id, InvalidArgument("too many fields requested"));
   }
 
+  // First every field's decision, then the keys of the classes to open (at
+  // once), then the values.
+  struct ToOpen {
+    const std::string* name;
+    const FieldDef* def;
+    uint64_t version;
+    Decision decision;
+    bool unmask;
+  };
   CaseView view;
   view.summary = impl.Summarize(*meta);
-  std::map<uint64_t, SealedFields> records;  // the versions read so far
-  std::vector<std::string> read_names, unmasked_names;
-  std::set<std::string> grants_used;
-  bool break_glass = false;
-  std::string rule;
+  std::vector<ToOpen> to_open;
+  to_open.reserve(wanted.size());
+  uint32_t classes = 0;
   for (const std::string& name : wanted) {
     const FieldDef* def = impl.schema.Find(name);
     if (def == nullptr) {
@@ -170,8 +199,7 @@ Result<CaseView> Vault::ReadCase(const RequestContext& rc, std::string_view case
     }
     auto state = meta->fields.find(name);
     const bool is_set = state != meta->fields.end();
-    Decision d = impl.policy.Decide(rc.principal, Action::kRead, def->cls, ctx, grants, now_s,
-                                    is_set ? std::string_view(state->second.writer) : std::string_view());
+    Decision d = decide(def->cls, is_set ? std::string_view(state->second.writer) : std::string_view());
     // A field asked for by name is withheld whether or not it is set, so a
     // refusal does not tell whether it holds something.
     if (!is_set && d.allowed) continue;
@@ -179,7 +207,7 @@ Result<CaseView> Vault::ReadCase(const RequestContext& rc, std::string_view case
     if (d.allowed && d.masked && options.unmask) {
       Decision u = impl.policy.DecideUnmask(rc.principal, def->cls, ctx, grants, now_s);
       if (u.allowed) {
-        d = u;
+        d = std::move(u);
         unmask = true;
       }
     }
@@ -187,31 +215,54 @@ Result<CaseView> Vault::ReadCase(const RequestContext& rc, std::string_view case
       view.withheld.push_back(name);
       continue;
     }
-    const uint64_t version = state->second.version;
+    classes |= 1u << static_cast<unsigned>(def->cls);
+    to_open.push_back({&name, def, state->second.version, std::move(d), unmask});
+  }
+  // A failure here falls back to OpenField's own lookup, which reports it.
+  auto case_keys = impl.keys->DataKeys(case_id, classes);
+  const KeyRing::CaseKeys* keys = case_keys.ok() ? &*case_keys : nullptr;
+
+  // The versions read so far: stored bytes (in the map, so the views into them
+  // stay put) and their fields as views.
+  struct Record {
+    std::string bytes;
+    SealedFieldViews fields;
+  };
+  std::map<uint64_t, Record> records;
+  std::vector<std::string> read_names, unmasked_names;
+  std::set<std::string> grants_used;
+  bool break_glass = false;
+  std::string rule;
+  for (ToOpen& f : to_open) {
+    const std::string& name = *f.name;
+    const Decision& d = f.decision;
+    const uint64_t version = f.version;
     auto record = records.find(version);
     if (record == records.end()) {
       BRANKAS_ASSIGN_OR_RETURN(auto bytes, impl.store->Get(Column::kRecords, VersionKey(case_id, version)));
       if (!bytes) {
         return impl.Refuse(rc, kAction, case_id, Corruption("a version of the case is missing from the store"));
       }
-      auto decoded = DecodeSealedFields(*bytes);
+      record = records.emplace(version, Record{std::move(*bytes), {}}).first;
+      auto decoded = DecodeSealedFieldViews(record->second.bytes);
       if (!decoded.ok()) return impl.Refuse(rc, kAction, case_id, decoded.status());
-      record = records.emplace(version, std::move(*decoded)).first;
+      record->second.fields = std::move(*decoded);
     }
-    auto sealed = record->second.find(name);
-    if (sealed == record->second.end()) {
+    const auto& fields = record->second.fields;
+    auto sealed = std::find_if(fields.begin(), fields.end(), [&](const auto& kv) { return kv.first == name; });
+    if (sealed == fields.end()) {
       return impl.Refuse(rc, kAction, case_id, Corruption("a field is missing from its version record"));
     }
-    auto plain = impl.OpenField(*meta, *def, version, sealed->second);
+    auto plain = impl.OpenField(*meta, *f.def, version, sealed->second, keys);
     if (!plain.ok()) return impl.Refuse(rc, kAction, case_id, plain.status(), {name});
-    if (d.masked && !unmask) {
+    if (d.masked && !f.unmask) {
       view.fields[name] = MaskValue(*plain);
       view.masked.push_back(name);
     } else {
       view.fields[name] = std::move(*plain);
     }
     WipeString(*plain);
-    (unmask ? unmasked_names : read_names).push_back(name);
+    (f.unmask ? unmasked_names : read_names).push_back(name);
     if (!d.grant_id.empty()) grants_used.insert(d.grant_id);
     break_glass = break_glass || d.break_glass;
     if (rule.empty() || !d.grant_id.empty()) rule = d.rule;
@@ -223,12 +274,14 @@ Result<CaseView> Vault::ReadCase(const RequestContext& rc, std::string_view case
   }
   // The read is audited, durably, before any value leaves the vault.
   std::vector<AuditEntry> entries;
-  AuditEntry e = impl.Entry(rc, kAction, case_id, "allow");
-  e.fields = read_names;
-  e.rule = rule;
-  for (const auto& g : grants_used) e.grant_id += (e.grant_id.empty() ? "" : ",") + g;
-  e.flagged = break_glass;
-  entries.push_back(e);
+  if (!read_names.empty() || unmasked_names.empty()) {
+    AuditEntry e = impl.Entry(rc, kAction, case_id, "allow");
+    e.fields = read_names;
+    e.rule = rule;
+    for (const auto& g : grants_used) e.grant_id += (e.grant_id.empty() ? "" : ",") + g;
+    e.flagged = break_glass;
+    entries.push_back(std::move(e));
+  }
   if (!unmasked_names.empty()) {
     AuditEntry u = impl.Entry(rc, "case.unmask", case_id, "allow");
     u.fields = unmasked_names;

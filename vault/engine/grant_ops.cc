@@ -45,6 +45,25 @@ Result<Grant> CommitGrant(Vault::Impl& impl, const RequestContext& rc, std::stri
   return g;
 }
 
+// Loads a grant and its case and decides `op` on that case; every refusal is
+// audited. On success *version is the grant's stored version.
+Result<Grant> LoadGrantFor(Vault::Impl& impl, const RequestContext& rc, std::string_view action,
+                           std::string_view grant_id, Policy::Operation op, uint64_t* version,
+                           Decision* decision) {
+  auto g = impl.LoadGrant(grant_id, version);
+  if (!g.ok()) return impl.Refuse(rc, action, "", g.status());
+  auto meta = impl.LoadCase(g->case_id);
+  if (!meta.ok()) return impl.Refuse(rc, action, g->case_id, meta.status());
+  CaseContext ctx = impl.ContextOf(*meta);
+  *decision = impl.policy.DecideOperation(rc.principal, op, &ctx);
+  if (!decision->allowed) {
+    return impl.Refuse(rc, action, g->case_id,
+                       PermissionDenied("only a supervisor of the case's unit may approve or revoke its grants"),
+                       {}, decision->rule);
+  }
+  return g;
+}
+
 }  // namespace
 
 std::string GrantKey(std::string_view grant_id) { return "g/" + std::string(grant_id); }
@@ -166,16 +185,9 @@ Result<Grant> Vault::ApproveGrant(const RequestContext& rc, std::string_view gra
   BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
   constexpr std::string_view kAction = "grant.approve";
   uint64_t version = 0;
-  auto g = impl.LoadGrant(grant_id, &version);
-  if (!g.ok()) return impl.Refuse(rc, kAction, "", g.status());
-  auto meta = impl.LoadCase(g->case_id);
-  if (!meta.ok()) return impl.Refuse(rc, kAction, g->case_id, meta.status());
-  CaseContext ctx = impl.ContextOf(*meta);
-  Decision d = impl.policy.DecideOperation(rc.principal, Policy::Operation::kApproveGrant, &ctx);
-  if (!d.allowed) {
-    return impl.Refuse(rc, kAction, g->case_id, PermissionDenied("only a supervisor of the unit may approve"),
-                       {}, d.rule);
-  }
+  Decision d;
+  auto g = LoadGrantFor(impl, rc, kAction, grant_id, Policy::Operation::kApproveGrant, &version, &d);
+  if (!g.ok()) return g.status();
   const std::string& me = rc.principal.user;
   if (g->revoked) return impl.Refuse(rc, kAction, g->case_id, FailedPrecondition("the grant was revoked"));
   if (me == g->requested_by || me == g->grantee) {
@@ -193,15 +205,9 @@ Result<Grant> Vault::RevokeGrant(const RequestContext& rc, std::string_view gran
   BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
   constexpr std::string_view kAction = "grant.revoke";
   uint64_t version = 0;
-  auto g = impl.LoadGrant(grant_id, &version);
-  if (!g.ok()) return impl.Refuse(rc, kAction, "", g.status());
-  auto meta = impl.LoadCase(g->case_id);
-  if (!meta.ok()) return impl.Refuse(rc, kAction, g->case_id, meta.status());
-  CaseContext ctx = impl.ContextOf(*meta);
-  Decision d = impl.policy.DecideOperation(rc.principal, Policy::Operation::kRevokeGrant, &ctx);
-  if (!d.allowed) {
-    return impl.Refuse(rc, kAction, g->case_id, PermissionDenied("you may not revoke this grant"), {}, d.rule);
-  }
+  Decision d;
+  auto g = LoadGrantFor(impl, rc, kAction, grant_id, Policy::Operation::kRevokeGrant, &version, &d);
+  if (!g.ok()) return g.status();
   if (g->revoked) return impl.Refuse(rc, kAction, g->case_id, FailedPrecondition("the grant is already revoked"));
   g->revoked = true;
   g->revoked_at = impl.NowSeconds();

@@ -10,6 +10,7 @@
 #include "brankas/vault.h"
 #include "engine/case_record.h"
 #include "engine/committer.h"
+#include "engine/user_record.h"
 
 namespace brankas {
 
@@ -26,6 +27,7 @@ struct Vault::Impl {
   std::unique_ptr<ChangelogWriter> changelog;  // owned by the committer thread
   std::unique_ptr<Committer> committer;
   std::atomic<uint64_t> failed_unseal_attempts{0};
+  std::unique_ptr<AuthState> auth;          // users and sessions; thread-safe itself
 
   Impl(Schema s, Policy p) : schema(std::move(s)), policy(std::move(p)) {}
 
@@ -52,8 +54,10 @@ struct Vault::Impl {
   // Seals one field value of a case at a version (the data key of its class).
   Result<std::string> SealField(const CaseMeta& m, const FieldDef& def, uint64_t version,
                                 std::string_view value, const KeyRing::CaseKeys* new_keys = nullptr);
+  // Opens one sealed value; with `keys` (DataKeys of the case) and the field's
+  // class present in it, without asking the key ring.
   Result<std::string> OpenField(const CaseMeta& m, const FieldDef& def, uint64_t version,
-                                std::string_view sealed);
+                                std::string_view sealed, const KeyRing::CaseKeys* keys = nullptr);
 };
 
 // Grants are stored in the acl column family:

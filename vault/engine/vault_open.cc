@@ -115,6 +115,16 @@ Result<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   co.sign = [keys](std::string_view m) { return keys->Sign(m); };
   co.now_us = impl->now_us;
   impl->committer = std::make_unique<Committer>(*impl->store, *impl->chain, *impl->changelog, co);
+  AuthSettings auth;
+  auth.session_ttl_us = options.session_ttl_us;
+  auth.login_max_failures = options.login_max_failures;
+  auth.login_lockout_us = options.login_lockout_us;
+  auth.password_argon = options.password_argon;
+  if (auth.session_ttl_us <= 0 || auth.login_max_failures <= 0 || auth.login_lockout_us < 0) {
+    return InvalidArgument(
+        "session_ttl_us and login_max_failures must be positive, login_lockout_us not negative");
+  }
+  impl->auth = std::make_unique<AuthState>(std::move(auth), options.password_hash_concurrency);
   return std::unique_ptr<Vault>(new Vault(std::move(impl)));
 }
 
@@ -275,8 +285,12 @@ Result<std::string> Vault::Impl::SealField(const CaseMeta& m, const FieldDef& de
 }
 
 Result<std::string> Vault::Impl::OpenField(const CaseMeta& m, const FieldDef& def, uint64_t version,
-                                           std::string_view sealed) {
-  BRANKAS_ASSIGN_OR_RETURN(auto key, keys->DataKey(m.case_id, def.cls));
+                                           std::string_view sealed, const KeyRing::CaseKeys* case_keys) {
+  std::shared_ptr<const SecretKey> key;
+  if (case_keys != nullptr) key = (*case_keys)[static_cast<size_t>(def.cls)];
+  if (!key) {
+    BRANKAS_ASSIGN_OR_RETURN(key, keys->DataKey(m.case_id, def.cls));
+  }
   auto plain = AeadOpen(*key, sealed, FieldAd(m.unit, m.case_id, def.name, version));
   if (!plain.ok()) return Corruption("a stored value of field '" + def.name + "' failed authentication");
   return plain;

@@ -37,6 +37,7 @@ class VaultFixture {
     o.store = std::move(store);
     o.checkpoint_every_entries = 50;
     o.now_us = [this] { return now_us_.load(); };
+    o.password_argon = FastArgon();
     return o;
   }
 

@@ -46,6 +46,19 @@ struct VaultOptions {
   std::unique_ptr<Store> store;
   // Tests may inject time (unix microseconds). Default: the system clock.
   std::function<int64_t()> now_us;
+
+  // Users and sessions. A bearer token lives session_ttl_us (default 15 min).
+  // After login_max_failures consecutive wrong passwords (default 5) an account
+  // refuses logins for login_lockout_us (default 15 min).
+  int64_t session_ttl_us = 15 * 60 * 1'000'000LL;
+  int login_max_failures = 5;
+  int64_t login_lockout_us = 15 * 60 * 1'000'000LL;
+  // Argon2id cost of new password hashes. Default: libsodium's "moderate"
+  // (3 passes, 256 MiB). Existing hashes keep the cost they were made with.
+  Argon2Params password_argon;
+  // Password hashes computed at once (each takes password_argon.mem_limit of
+  // memory); further logins wait up to 30 s, then get kUnavailable. Default: 2.
+  int password_hash_concurrency = 2;
 };
 
 // Who is asking, and from where: copied into every audit entry.
@@ -98,6 +111,23 @@ struct GrantRequest {
 
 enum class Health { kOk, kSealed, kDegraded };
 
+// A login account. `user` is [a-z0-9_.-]{1,64}; `unit` defaults to the vault's.
+struct UserInfo {
+  std::string user;
+  Role role = Role::kCaseWorker;
+  std::string unit;
+  bool disabled = false;
+  int64_t created_us = 0;  // set by CreateUser
+};
+
+// A logged-in session. The token (64 hex characters) is returned once, here,
+// and never stored: the vault keeps only its BLAKE2b-256 hash.
+struct Session {
+  std::string token;
+  int64_t expires_at_us = 0;
+  Principal principal;
+};
+
 class Vault {
  public:
   // Creates a new node in options.data_dir (which must not hold one). Returns
@@ -140,6 +170,33 @@ class Vault {
   Result<Grant> ApproveGrant(const RequestContext& rc, std::string_view grant_id);
   Result<Grant> RevokeGrant(const RequestContext& rc, std::string_view grant_id);
   Result<Grant> BreakGlass(const RequestContext& rc, std::string_view case_id, std::string_view reason);
+
+  // Users and sessions (vault/engine/user_ops.cc, session_ops.cc). User
+  // management is for administrators and audited ("user.create", ...).
+  // Passwords: at least 12 characters, at most 1024 bytes of UTF-8; they never
+  // appear in a message, a log or the audit trail.
+  Result<UserInfo> CreateUser(const RequestContext& rc, const UserInfo& info, std::string_view password);
+  Result<std::vector<UserInfo>> ListUsers(const RequestContext& rc);
+  // An administrator, or the user themself. Revokes every session of the user
+  // and clears a lockout.
+  Status SetPassword(const RequestContext& rc, std::string_view user, std::string_view new_password);
+  // Administrators; not their own account. Revokes every session of the user.
+  Status DisableUser(const RequestContext& rc, std::string_view user);
+  // rc.principal is ignored (nobody is logged in yet); rc.client is recorded.
+  // kUnauthenticated for a wrong user name or password (the same answer, in
+  // the same time, for both); kRateLimited while the account is locked after
+  // login_max_failures consecutive failures; kSealed while sealed. Audited
+  // "auth.login", allow or deny.
+  Result<Session> Login(const RequestContext& rc, std::string_view user, std::string_view password);
+  // The principal of a bearer token, or kUnauthenticated when it is unknown,
+  // expired, revoked or its user disabled. Fast (no Argon2; a cache that
+  // honours expiry and revocation) and not audited: the request it authorizes
+  // is. Works while sealed (nothing else does). Failures are counted.
+  Result<Principal> Authenticate(std::string_view token);
+  // Revokes the token: its own user or an administrator. Audited "auth.logout".
+  Status Logout(const RequestContext& rc, std::string_view token);
+  struct AuthStats { uint64_t logins = 0, login_failures = 0, authenticate_failures = 0; };
+  AuthStats auth_stats() const;
 
   // Keys.
   Status RotateKek(const RequestContext& rc, FieldClass cls);
