@@ -4,6 +4,7 @@
 #include <optional>
 #include <set>
 
+#include "engine/user_record.h"
 #include "engine/vault_impl.h"
 
 namespace brankas {
@@ -87,7 +88,7 @@ Result<CaseSummary> Vault::CreateCase(const RequestContext& rc, const FieldValue
   if (!validated.ok()) return impl.Refuse(rc, kAction, "", validated.status(), NamesOf(fields));
   if (assign_to.size() > 32) return impl.Refuse(rc, kAction, "", InvalidArgument("too many assignees"));
   for (const auto& u : assign_to) {
-    if (!IsWellFormedId(u)) return impl.Refuse(rc, kAction, "", InvalidArgument("malformed user name"));
+    if (!IsValidUserName(u)) return impl.Refuse(rc, kAction, "", InvalidArgument("malformed user name"));
   }
 
   int64_t now = impl.now_us();

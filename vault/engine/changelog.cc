@@ -1,5 +1,8 @@
 #include "brankas/changelog.h"
 
+#include <algorithm>
+#include <iterator>
+
 #include "brankas/codec.h"
 #include "brankas/crypto.h"
 
@@ -126,12 +129,30 @@ Result<std::unique_ptr<ChangelogWriter>> ChangelogWriter::Open(Store& store) {
   return std::unique_ptr<ChangelogWriter>(new ChangelogWriter(std::move(head)));
 }
 
+bool IsNodeLocal(const Mutation& m) {
+  auto starts = [&](std::string_view prefix) { return m.key.compare(0, prefix.size(), prefix) == 0; };
+  switch (m.column) {
+    case Column::kMeta: return starts(kNodeLocalMetaPrefix);
+    case Column::kAcl: return starts("s/") || starts("su/");  // sessions (vault/engine/user_record.h)
+    default: return false;
+  }
+}
+
 void ChangelogWriter::Append(int64_t time_us, Batch* batch) {
   // Encoded straight from the batch: the group's mutations are copied once.
+  // Node-local state (sessions, the changelog head itself) is not shipped.
+  const std::vector<Mutation>& all = batch->mutations();
+  std::vector<Mutation> shipped;
+  const bool has_local = std::any_of(all.begin(), all.end(), IsNodeLocal);
+  if (has_local) {
+    std::copy_if(all.begin(), all.end(), std::back_inserter(shipped),
+                 [](const Mutation& m) { return !IsNodeLocal(m); });
+  }
+  const std::vector<Mutation>& mutations = has_local ? shipped : all;
   const uint64_t seq = head_.seq + 1;
   Writer w;
-  w.Reserve(128 + batch->ByteSize() + 2 * batch->mutations().size());
-  EncodeBody(head_.generation, seq, time_us, head_.hash, batch->mutations(), &w);
+  w.Reserve(128 + batch->ByteSize() + 2 * mutations.size());
+  EncodeBody(head_.generation, seq, time_us, head_.hash, mutations, &w);
   std::string hash = HashBody(w.str());
   w.Bytes(hash);
   head_.seq = seq;

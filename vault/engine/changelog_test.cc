@@ -380,5 +380,38 @@ TEST_F(ChangelogVaultTest, PrunedPrefixStillVerifies) {
   EXPECT_EQ(r.last, head.seq);
 }
 
+// Sessions are node-local (DESIGN.md: sessions are not replicated): a login
+// writes them to the store but never into the changelog.
+TEST_F(ChangelogVaultTest, SessionsAreNotShipped) {
+  auto admin = fx.Ctx("admin", Role::kAdmin);
+  ASSERT_TRUE(vault().CreateUser(admin, UserInfo{"rina", Role::kCaseWorker, "", false, 0},
+                                 "a long synthetic passphrase").ok());
+  auto session = vault().Login(RequestContext{}, "rina", "a long synthetic passphrase");
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  int sessions_in_store = 0, sessions_shipped = 0, users_shipped = 0;
+  ASSERT_TRUE(vault().store().Scan(Column::kAcl, "s/", {}, [&](std::string_view, std::string_view) {
+    ++sessions_in_store;
+    return true;
+  }).ok());
+  ASSERT_TRUE(vault().store().Scan(Column::kChangelog, "", {}, [&](std::string_view, std::string_view v) {
+    auto e = DecodeChangelogEntry(v);
+    EXPECT_TRUE(e.ok());
+    for (const auto& m : e->mutations) {
+      if (m.column == Column::kAcl && (m.key.rfind("s/", 0) == 0 || m.key.rfind("su/", 0) == 0)) {
+        ++sessions_shipped;
+      }
+      if (m.column == Column::kAcl && m.key.rfind("u/", 0) == 0) ++users_shipped;
+      EXPECT_FALSE(IsNodeLocal(m));
+    }
+    return true;
+  }).ok());
+  EXPECT_EQ(sessions_in_store, 1);
+  EXPECT_EQ(sessions_shipped, 0);
+  EXPECT_GT(users_shipped, 0);
+  auto report = VerifyChangelog(vault().store());
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->intact) << report->problem;
+}
+
 }  // namespace
 }  // namespace brankas

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "brankas/codec.h"
+#include "engine/user_record.h"
 #include "engine/vault_impl.h"
 
 namespace brankas {
@@ -159,7 +160,7 @@ Result<Grant> Vault::RequestGrant(const RequestContext& rc, const GrantRequest& 
     return impl.Refuse(rc, kAction, request.case_id,
                        PermissionDenied("only the case owner may request a grant"), {}, d.rule);
   }
-  if (!IsWellFormedId(request.grantee)) {
+  if (!IsValidUserName(request.grantee)) {
     return impl.Refuse(rc, kAction, request.case_id, InvalidArgument("malformed grantee"));
   }
   if (request.legal_basis.size() > 512 || !IsValidUtf8(request.legal_basis)) {

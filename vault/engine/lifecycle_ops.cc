@@ -2,6 +2,7 @@
 // asks for it), legal hold.
 #include <algorithm>
 
+#include "engine/user_record.h"
 #include "engine/vault_impl.h"
 
 namespace brankas {
@@ -41,9 +42,9 @@ Result<CaseSummary> Vault::AssignCase(const RequestContext& rc, std::string_view
   }
   if (users.size() > 32) return impl.Refuse(rc, kAction, case_id, InvalidArgument("too many assignees"));
   for (const auto& u : users) {
-    if (!IsWellFormedId(u)) return impl.Refuse(rc, kAction, case_id, InvalidArgument("malformed user name"));
+    if (!IsValidUserName(u)) return impl.Refuse(rc, kAction, case_id, InvalidArgument("malformed user name"));
   }
-  if (!owner.empty() && !IsWellFormedId(owner)) {
+  if (!owner.empty() && !IsValidUserName(owner)) {
     return impl.Refuse(rc, kAction, case_id, InvalidArgument("malformed owner name"));
   }
   std::vector<std::string> assigned;

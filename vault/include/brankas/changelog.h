@@ -19,7 +19,12 @@
 
 namespace brankas {
 
+// Meta keys under this prefix are node-local: never shipped in the changelog.
+// Sessions (acl "s/", "su/") are node-local too.
+inline constexpr char kNodeLocalMetaPrefix[] = "local/";
 inline constexpr char kChangelogHeadKey[] = "local/changelog_head";
+// True for a mutation of node-local state.
+bool IsNodeLocal(const Mutation& m);
 inline constexpr char kGenerationKey[] = "node/generation";
 
 struct ChangelogEntry {
