@@ -93,24 +93,6 @@ std::string EncodeSealedFields(const SealedFields& fields) {
   return w.Take();
 }
 
-Result<SealedFields> DecodeSealedFields(std::string_view bytes) {
-  Reader r(bytes);
-  uint8_t format = 0;
-  uint32_t count = 0;
-  if (!r.U8(&format) || format != kSealedFieldsFormat || !r.U32(&count) || count > kMaxFields ||
-      count > r.Remaining() / 8) {
-    return Corruption("field record: malformed header");
-  }
-  SealedFields out;
-  for (uint32_t i = 0; i < count; ++i) {
-    std::string name, sealed;
-    if (!r.Bytes(&name) || !r.Bytes(&sealed)) return Corruption("field record: truncated");
-    out.emplace(std::move(name), std::move(sealed));
-  }
-  if (!r.Done()) return Corruption("field record: trailing bytes");
-  return out;
-}
-
 Result<SealedFieldViews> DecodeSealedFieldViews(std::string_view bytes) {
   Reader r(bytes);
   uint8_t format = 0;
@@ -196,6 +178,17 @@ std::string MaskValue(std::string_view value) {
     }
   }
   return out.empty() ? "*" : out;
+}
+
+Result<SealedFields> DecodeSealedFields(std::string_view bytes) {
+  BRANKAS_ASSIGN_OR_RETURN(SealedFieldViews views, DecodeSealedFieldViews(bytes));
+  SealedFields out;
+  for (const auto& [name, sealed] : views) {
+    if (!out.emplace(std::string(name), std::string(sealed)).second) {
+      return Corruption("field record: a field appears twice");
+    }
+  }
+  return out;
 }
 
 }  // namespace brankas

@@ -20,6 +20,23 @@ bool IsAdmin(const RequestContext& rc) {
   return rc.principal.role == Role::kAdmin && !rc.principal.user.empty();
 }
 
+// Writes a changed user record (guarded by its version) and deletes every
+// session of the user in the same commit, audited. REQUIRES: the user's lock.
+Status CommitUserChange(Vault::Impl& impl, const RequestContext& rc, std::string_view action,
+                        std::string_view rule, const std::string& target, std::string_view user,
+                        const UserRecord& record, uint64_t version) {
+  CommitRequest req;
+  BRANKAS_ASSIGN_OR_RETURN(auto revoked, DeleteSessionsOf(*impl.store, user, 0, &req.batch));
+  req.batch.Put(Column::kAcl, UserKey(user), EncodeUser(record, version + 1));
+  req.expectations.push_back({Column::kAcl, UserKey(user), version, version + 1});
+  AuditEntry e = impl.Entry(rc, action, "", "allow");
+  e.rule = std::string(rule);
+  e.detail = target + " sessions_revoked=" + std::to_string(revoked.size());
+  req.audit.push_back(std::move(e));
+  auto committed = impl.committer->Commit(std::move(req));
+  return committed.ok() ? Status::Ok() : committed.status();
+}
+
 }  // namespace
 
 std::string UserDetail(std::string_view user) {
@@ -162,7 +179,6 @@ Status Vault::SetPassword(const RequestContext& rc, std::string_view user,
   auto hash = HashNewPassword(*impl.auth, new_password);
   if (!hash.ok()) return RefuseAuth(impl, rc, kAction, hash.status(), target);
 
-  std::vector<std::string> revoked;
   {
     std::lock_guard lock(impl.auth->UserLock(user));
     auto u = LoadUser(*impl.store, user, &version);
@@ -172,16 +188,7 @@ Status Vault::SetPassword(const RequestContext& rc, std::string_view user,
     u->password_changed_us = u->updated_us = now;
     u->failures = 0;
     u->locked_until_us = 0;
-    CommitRequest req;
-    BRANKAS_ASSIGN_OR_RETURN(revoked, DeleteSessionsOf(*impl.store, user, 0, &req.batch));
-    req.batch.Put(Column::kAcl, UserKey(user), EncodeUser(*u, version + 1));
-    req.expectations.push_back({Column::kAcl, UserKey(user), version, version + 1});
-    AuditEntry e = impl.Entry(rc, kAction, "", "allow");
-    e.rule = rule;
-    e.detail = target + " sessions_revoked=" + std::to_string(revoked.size());
-    req.audit.push_back(std::move(e));
-    auto committed = impl.committer->Commit(std::move(req));
-    if (!committed.ok()) return committed.status();
+    BRANKAS_RETURN_IF_ERROR(CommitUserChange(impl, rc, kAction, rule, target, user, *u, version));
   }
   impl.auth->RevokeUser(user);
   return Status::Ok();
@@ -214,16 +221,7 @@ Status Vault::DisableUser(const RequestContext& rc, std::string_view user) {
                         target);
     u->disabled = true;
     u->updated_us = impl.now_us();
-    CommitRequest req;
-    BRANKAS_ASSIGN_OR_RETURN(auto revoked, DeleteSessionsOf(*impl.store, user, 0, &req.batch));
-    req.batch.Put(Column::kAcl, UserKey(user), EncodeUser(*u, version + 1));
-    req.expectations.push_back({Column::kAcl, UserKey(user), version, version + 1});
-    AuditEntry e = impl.Entry(rc, kAction, "", "allow");
-    e.rule = kAdminRule;
-    e.detail = target + " sessions_revoked=" + std::to_string(revoked.size());
-    req.audit.push_back(std::move(e));
-    auto committed = impl.committer->Commit(std::move(req));
-    if (!committed.ok()) return committed.status();
+    BRANKAS_RETURN_IF_ERROR(CommitUserChange(impl, rc, kAction, kAdminRule, target, user, *u, version));
   }
   impl.auth->RevokeUser(user);
   return Status::Ok();
