@@ -8,14 +8,11 @@
 #include <cstdlib>
 
 #include "brankas/vault.h"
+#include "testing/source_dir.h"
 #include "testing/temp_dir.h"
 
 namespace brankas::testing {
 
-inline std::string SourceDir() {
-  const char* dir = std::getenv("BRANKAS_SOURCE_DIR");
-  return dir ? dir : BRANKAS_SOURCE_DIR_FALLBACK;
-}
 
 inline constexpr char kTestPassphrase[] = "correct horse battery staple for tests";
 

@@ -3,6 +3,7 @@
 // departures (auditor and admin never read or write a field value; legal reads
 // consent under any active grant). It is NOT computed from the policy.
 #include "brankas/policy.h"
+#include "testing/source_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -83,12 +84,7 @@ std::string Rule(Role r, FieldClass c, std::string_view action, std::string_view
          std::string(action) + ":" + std::string(scope);
 }
 
-std::string SourceDir() {
-  if (const char* env = std::getenv("BRANKAS_SOURCE_DIR"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  return BRANKAS_TEST_SOURCE_DIR;
-}
+using testing::SourceDir;
 
 // ---- Every cell of the default matrix ------------------------------------------
 struct CellParam {

@@ -6,16 +6,12 @@
 #include <set>
 #include <string>
 
+#include "testing/source_dir.h"
+
 namespace brankas {
 namespace {
 
-std::string SchemaPath() {
-  const char* dir = std::getenv("BRANKAS_SOURCE_DIR");
-#ifdef BRANKAS_TEST_SOURCE_DIR
-  if (dir == nullptr || *dir == '\0') dir = BRANKAS_TEST_SOURCE_DIR;
-#endif
-  return std::string(dir != nullptr ? dir : ".") + "/config/schema.toml";
-}
+std::string SchemaPath() { return testing::SourceDir() + "/config/schema.toml"; }
 
 class SchemaTest : public ::testing::Test {
  protected:
@@ -249,7 +245,7 @@ TEST(Utf8Test, Invalid) {
            "\xC3\x28",      // bad continuation
            "\xE2\x28\xA1",  // bad continuation
        }) {
-    EXPECT_FALSE(IsValidUtf8(bad)) << testing::PrintToString(std::string(bad));
+    EXPECT_FALSE(IsValidUtf8(bad)) << ::testing::PrintToString(std::string(bad));
   }
   EXPECT_FALSE(IsValidUtf8(std::string_view("\xC0\x80", 2)));
 }

@@ -6,18 +6,14 @@
 #include <set>
 #include <string>
 
+#include "testing/source_dir.h"
+
 #include "brankas/schema.h"
 
 namespace brankas {
 namespace {
 
-std::string SchemaPath() {
-  const char* dir = std::getenv("BRANKAS_SOURCE_DIR");
-#ifdef BRANKAS_TEST_SOURCE_DIR
-  if (dir == nullptr || *dir == '\0') dir = BRANKAS_TEST_SOURCE_DIR;
-#endif
-  return std::string(dir != nullptr ? dir : ".") + "/config/schema.toml";
-}
+std::string SchemaPath() { return testing::SourceDir() + "/config/schema.toml"; }
 
 class SynthTest : public ::testing::Test {
  protected:
