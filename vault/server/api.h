@@ -1,0 +1,58 @@
+// The routes of API.md over the Vault facade. Handle() is called on a worker
+// thread with one complete request and blocks until the answer is durable.
+//
+// Every refusal made here, before the vault is reached (malformed body,
+// unknown key, missing or bad token, unknown route), is audited with
+// Vault::AuditAttempt — action "api.<route>", the error code as detail, never
+// the input itself. Thread-safe.
+#pragma once
+
+#include <string>
+
+#include "brankas/server.h"
+#include "brankas/status.h"
+#include "server/http_types.h"
+#include "server/metrics.h"
+
+namespace brankas {
+class Vault;
+}
+
+namespace brankas::server {
+
+class Api {
+ public:
+  Api(Vault* vault, const HttpLimits& limits, Metrics* metrics, bool metrics_local_only);
+
+  HttpResponse Handle(const HttpRequest& request, RequestLog* log);
+  // An answer for a request the transport refused before it was complete
+  // (headers or body too large, bad framing): a JSON error, audited.
+  HttpResponse Refuse(const Status& status, const std::string& client, RequestLog* log);
+
+  static std::string NewRequestId();
+  static int HttpStatus(Code code);
+  static const char* ApiCode(Code code);
+  static HttpResponse Error(const Status& status, const std::string& request_id);
+
+ private:
+  struct Call;
+  HttpResponse Route(Call& call);
+  void AuditRefusal(const Call& call, const Status& status);
+
+  Vault* vault_;
+  HttpLimits limits_;
+  Metrics* metrics_;
+  bool metrics_local_only_;
+};
+
+// Splits "/a/b?x=1&y=2" into path segments and decoded query parameters.
+// kInvalidArgument on empty segments, "." or "..", percent-encoding in the path,
+// a bad escape or a repeated parameter.
+struct Target {
+  std::vector<std::string> segments;
+  std::vector<std::pair<std::string, std::string>> query;
+  const std::string* Param(std::string_view name) const;
+};
+Result<Target> ParseTarget(std::string_view target, size_t max_bytes);
+
+}  // namespace brankas::server

@@ -1,0 +1,224 @@
+#include "server/json_io.h"
+
+#include "brankas/crypto.h"
+
+namespace brankas::server {
+
+int JsonDepth(std::string_view text, int limit) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+Result<Json> ParseJsonObject(std::string_view body, int max_depth) {
+  if (body.empty()) return InvalidArgument("the request needs a JSON object body");
+  if (JsonDepth(body, max_depth) > max_depth) {
+    return InvalidArgument("JSON nested deeper than " + std::to_string(max_depth));
+  }
+  Json parsed;
+  try {
+    parsed = Json::parse(body.begin(), body.end());
+  } catch (const Json::parse_error& e) {
+    // e.what() quotes the input; only the offset is safe to repeat.
+    return InvalidArgument("malformed JSON near byte " + std::to_string(e.byte));
+  }
+  if (!parsed.is_object()) return InvalidArgument("the body must be a JSON object");
+  return parsed;
+}
+
+namespace {
+
+// A key the caller sent, safe to repeat in a message: a short lowercase
+// identifier (a field name), else a placeholder — a value sent as a key (a NIK,
+// a name with a capital or a space) is never echoed.
+std::string SafeKey(std::string_view key) {
+  if (key.empty() || key.size() > 40 || key[0] < 'a' || key[0] > 'z') return "(a key that is not a field name)";
+  for (char c : key) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    if (!plain) return "(a key that is not a field name)";
+  }
+  return std::string(key);
+}
+
+const Json* Member(const Json& object, std::string_view key) {
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+Status WrongType(std::string_view key, const char* want) {
+  return InvalidArgument("\"" + std::string(key) + "\" must be " + want);
+}
+
+}  // namespace
+
+Status OnlyKeys(const Json& object, std::initializer_list<std::string_view> allowed) {
+  for (auto it = object.begin(); it != object.end(); ++it) {
+    bool known = false;
+    for (std::string_view a : allowed) known = known || it.key() == a;
+    if (!known) return InvalidArgument("unknown key \"" + SafeKey(it.key()) + "\"");
+  }
+  return Status::Ok();
+}
+
+Result<std::string> RequiredString(const Json& object, std::string_view key, size_t max_bytes) {
+  BRANKAS_ASSIGN_OR_RETURN(std::optional<std::string> value, OptionalString(object, key, max_bytes));
+  if (!value) return InvalidArgument("\"" + std::string(key) + "\" is required");
+  return std::move(*value);
+}
+
+Result<std::optional<std::string>> OptionalString(const Json& object, std::string_view key,
+                                                  size_t max_bytes) {
+  const Json* m = Member(object, key);
+  if (m == nullptr || m->is_null()) return std::optional<std::string>();
+  if (!m->is_string()) return WrongType(key, "a string");
+  const auto& s = m->get_ref<const std::string&>();
+  if (s.size() > max_bytes) {
+    return TooLarge("\"" + std::string(key) + "\" is longer than " + std::to_string(max_bytes) + " bytes");
+  }
+  return std::optional<std::string>(s);
+}
+
+Result<std::optional<int64_t>> OptionalInt(const Json& object, std::string_view key) {
+  const Json* m = Member(object, key);
+  if (m == nullptr || m->is_null()) return std::optional<int64_t>();
+  if (!m->is_number_integer()) return WrongType(key, "an integer");
+  return std::optional<int64_t>(m->get<int64_t>());
+}
+
+Result<std::optional<bool>> OptionalBool(const Json& object, std::string_view key) {
+  const Json* m = Member(object, key);
+  if (m == nullptr || m->is_null()) return std::optional<bool>();
+  if (!m->is_boolean()) return WrongType(key, "true or false");
+  return std::optional<bool>(m->get<bool>());
+}
+
+Result<std::vector<std::string>> StringArray(const Json& object, std::string_view key,
+                                             size_t max_items, size_t max_bytes) {
+  std::vector<std::string> out;
+  const Json* m = Member(object, key);
+  if (m == nullptr || m->is_null()) return out;
+  if (!m->is_array()) return WrongType(key, "an array of strings");
+  if (m->size() > max_items) {
+    return TooLarge("\"" + std::string(key) + "\" has more than " + std::to_string(max_items) + " items");
+  }
+  for (const Json& item : *m) {
+    if (!item.is_string()) return WrongType(key, "an array of strings");
+    const auto& s = item.get_ref<const std::string&>();
+    if (s.size() > max_bytes) return TooLarge("an item of \"" + std::string(key) + "\" is too long");
+    out.push_back(s);
+  }
+  return out;
+}
+
+Result<FieldValues> FieldObject(const Json& object, std::string_view key, size_t max_items) {
+  FieldValues out;
+  const Json* m = Member(object, key);
+  if (m == nullptr || m->is_null()) return out;
+  if (!m->is_object()) return WrongType(key, "an object of field names to string values");
+  if (m->size() > max_items) return TooLarge("too many fields");
+  for (auto it = m->begin(); it != m->end(); ++it) {
+    if (!it.value().is_string()) {
+      return InvalidArgument("field \"" + SafeKey(it.key()) + "\" must be a string");
+    }
+    out.emplace(it.key(), it.value().get<std::string>());
+  }
+  return out;
+}
+
+Json ToJson(const CaseSummary& s) {
+  return Json{{"case_id", s.case_id},
+              {"unit", s.unit},
+              {"stage", std::string(StageName(s.stage))},
+              {"version", s.version},
+              {"owner", s.owner},
+              {"assigned", s.assigned},
+              {"created_at", s.created_us / 1'000'000},
+              {"updated_at", s.updated_us / 1'000'000},
+              {"closed", s.closed},
+              {"legal_hold", s.legal_hold}};
+}
+
+Json ToJson(const Grant& g) {
+  Json classes = Json::array();
+  for (FieldClass c : g.classes) classes.push_back(std::string(FieldClassName(c)));
+  Json out{{"grant_id", g.id},
+           {"case_id", g.case_id},
+           {"grantee", g.grantee},
+           {"classes", classes},
+           {"not_before", g.not_before},
+           {"expires_at", g.expires_at},
+           {"requested_by", g.requested_by},
+           {"approvers", g.approvers},
+           {"required_approvals", g.required_approvals},
+           {"approved", g.ApprovalCount() >= g.required_approvals},
+           {"revoked", g.revoked},
+           {"break_glass", g.break_glass}};
+  // The legal basis and the break-glass reason are shown to the people who
+  // handle the grant; they are case-related text, so never logged.
+  out["legal_basis"] = g.legal_basis;
+  if (g.break_glass) out["reason"] = g.reason;
+  if (g.revoked) {
+    out["revoked_at"] = g.revoked_at;
+    out["revoked_by"] = g.revoked_by;
+  }
+  return out;
+}
+
+Json ToJson(const AuditEntry& e) {
+  return Json{{"seq", e.seq},
+              {"time_us", e.time_us},
+              {"node", e.node},
+              {"actor", e.actor},
+              {"role", e.role},
+              {"action", e.action},
+              {"case_id", e.case_id},
+              {"fields", e.fields},
+              {"decision", e.decision},
+              {"rule", e.rule},
+              {"grant_id", e.grant_id},
+              {"request_id", e.request_id},
+              {"client", e.client},
+              {"detail", e.detail},
+              {"flagged", e.flagged},
+              {"prev_hash", ToHex(e.prev_hash)},
+              {"hash", ToHex(e.hash)}};
+}
+
+Json ToJson(const UserInfo& u) {
+  return Json{{"user", u.user},
+              {"role", std::string(RoleName(u.role))},
+              {"unit", u.unit},
+              {"disabled", u.disabled},
+              {"created_at", u.created_us / 1'000'000}};
+}
+
+Json ToJson(const VerifyReport& r) {
+  Json out{{"intact", r.intact}, {"entries", r.entries}, {"checkpoints", r.checkpoints}};
+  if (!r.intact) {
+    out["first_bad_seq"] = r.first_bad_seq;
+    out["problem"] = r.problem;
+  }
+  return out;
+}
+
+}  // namespace brankas::server
