@@ -1,0 +1,203 @@
+#include "dev_mode.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "brankas/crypto.h"
+#include "brankas/server.h"
+#include "brankas/synth.h"
+#include "brankas/vault.h"
+#include "secret_input.h"
+#include "serve.h"
+
+namespace brankas::tools {
+namespace {
+
+namespace fs = std::filesystem;
+using Json = nlohmann::json;
+
+constexpr char kDevUnit[] = "DEV";
+
+// One demo account per role of DOMAIN.md (API.md fixes the role keys).
+struct DevUser {
+  Role role;
+  const char* name;
+};
+constexpr DevUser kDevUsers[] = {
+    {Role::kIntake, "ina.intake"},         {Role::kCaseWorker, "citra.pendamping"},
+    {Role::kSupervisor, "sari.kepala"},    {Role::kPsychologist, "putri.psikolog"},
+    {Role::kMedical, "maya.dokter"},       {Role::kLegal, "rudi.jaksa"},
+    {Role::kAuditor, "dewi.auditor"},      {Role::kAdmin, "adi.admin"},
+};
+
+// Development only: cheap Argon2id so that a dev server starts in a second.
+Argon2Params DevArgon() {
+  Argon2Params p;
+  p.ops_limit = 1;
+  p.mem_limit = 16ull << 20;
+  return p;
+}
+
+int Fail(const std::string& what, const Status& s) {
+  std::cerr << "brankasd --dev: " << what << ": " << s.ToString() << "\n";
+  return 2;
+}
+
+// Writes `text` to `path` with mode 0600, durably, replacing it atomically.
+Status WritePrivateFile(const fs::path& path, const std::string& text) {
+  const std::string tmp = path.string() + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return Unavailable("cannot create " + tmp);
+  bool ok = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && fsync(fd) == 0;
+  close(fd);
+  if (!ok || rename(tmp.c_str(), path.c_str()) != 0) return Unavailable("cannot write " + path.string());
+  return Status::Ok();
+}
+
+std::string RandomPassword() { return "dev-" + ToHex(RandomBytes(12)); }
+
+struct DevNode {
+  std::unique_ptr<Vault> vault;
+  Json users;  // role -> {user, password}
+};
+
+RequestContext Ctx(const std::string& user, Role role, const std::string& what) {
+  return RequestContext{Principal{user, role, kDevUnit}, "dev-" + what, "brankasd-dev"};
+}
+
+// A new node: init, TLS identity, demo users and synthetic cases.
+Result<DevNode> CreateNode(const DevOptions& o, const fs::path& dir, VaultOptions vopt) {
+  std::string passphrase = "dev-" + ToHex(RandomBytes(16));
+  BRANKAS_RETURN_IF_ERROR(WritePrivateFile(dir / "dev-passphrase", passphrase + "\n"));
+  InitOptions init;
+  init.unit = kDevUnit;
+  init.passphrase = passphrase;
+  init.argon = DevArgon();
+  VaultOptions init_opt;
+  init_opt.data_dir = vopt.data_dir;
+  init_opt.schema_path = vopt.schema_path;
+  init_opt.policy_path = vopt.policy_path;
+  BRANKAS_RETURN_IF_ERROR(Vault::Initialize(std::move(init_opt), init).status());
+  fs::create_directories(dir / "tls");
+  BRANKAS_RETURN_IF_ERROR(GenerateSelfSignedIdentity((dir / "tls/cert.pem").string(), (dir / "tls/key.pem").string(),
+                                                     "brankas-dev"));
+  DevNode node;
+  BRANKAS_ASSIGN_OR_RETURN(node.vault, Vault::Open(std::move(vopt)));
+  BRANKAS_RETURN_IF_ERROR(node.vault->UnsealWithPassphrase(Ctx("brankasd-dev", Role::kAdmin, "unseal"), passphrase));
+  WipeString(passphrase);
+  const RequestContext admin = Ctx("brankasd-dev", Role::kAdmin, "setup");
+  for (const DevUser& u : kDevUsers) {
+    UserInfo info;
+    info.user = u.name;
+    info.role = u.role;
+    std::string password = RandomPassword();
+    BRANKAS_RETURN_IF_ERROR(node.vault->CreateUser(admin, info, password).status());
+    node.users[std::string(RoleName(u.role))] = Json{{"user", u.name}, {"password", password}};
+  }
+  // Synthetic cases, registered by intake and assigned to the case worker.
+  SyntheticGenerator gen(static_cast<uint64_t>(time(nullptr)));
+  const RequestContext intake = Ctx("ina.intake", Role::kIntake, "setup");
+  for (int i = 0; i < o.synthetic_cases; ++i) {
+    FieldValues fields;
+    for (auto& [name, value] : gen.NewCase()) {
+      const FieldDef* def = node.vault->schema().Find(name);
+      const CaseContext own{"", kDevUnit, "ina.intake", {}};
+      if (def == nullptr || !node.vault->policy().Decide(intake.principal, Action::kWrite, def->cls, own, {}, 0).allowed) {
+        continue;
+      }
+      fields.emplace(name, std::move(value));
+    }
+    BRANKAS_RETURN_IF_ERROR(node.vault->CreateCase(intake, fields, {"citra.pendamping"}).status());
+  }
+  return node;
+}
+
+// An existing dev node: reopen and unseal with the passphrase it keeps.
+Result<DevNode> ReopenNode(const fs::path& dir, VaultOptions vopt) {
+  std::ifstream creds(dir / "dev-credentials.json");
+  if (!creds) return FailedPrecondition(dir.string() + " holds a node that was not made by brankasd --dev");
+  DevNode node;
+  try {
+    node.users = Json::parse(creds).at("users");
+  } catch (const Json::exception&) {
+    return Corruption((dir / "dev-credentials.json").string() + " is damaged");
+  }
+  BRANKAS_ASSIGN_OR_RETURN(std::string passphrase, ReadSecretFile((dir / "dev-passphrase").string()));
+  BRANKAS_ASSIGN_OR_RETURN(node.vault, Vault::Open(std::move(vopt)));
+  BRANKAS_RETURN_IF_ERROR(node.vault->UnsealWithPassphrase(Ctx("brankasd-dev", Role::kAdmin, "unseal"), passphrase));
+  WipeString(passphrase);
+  return node;
+}
+
+}  // namespace
+
+int RunDevServer(const DevOptions& o) {
+  if (Status s = SetUpLogging("info", ""); !s.ok()) return Fail("logging", s);
+  spdlog::warn("DEVELOPMENT MODE: the unseal passphrase and every demo password are stored in the data "
+               "directory. Never use --dev for real case data.");
+  fs::path dir = o.data_dir;
+  if (dir.empty()) {
+    std::string tmpl = (fs::temp_directory_path() / "brankas-dev-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) return Fail("data directory", Unavailable("cannot create a temporary directory"));
+    dir = tmpl;
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  dir = fs::absolute(dir);
+
+  size_t colon = o.listen.rfind(':');
+  if (colon == std::string::npos) return Fail("--listen", InvalidArgument("expected HOST:PORT"));
+  ServerOptions sopt;
+  sopt.listen_host = o.listen.substr(0, colon);
+  try {
+    int port = std::stoi(o.listen.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    sopt.listen_port = static_cast<uint16_t>(port);
+  } catch (const std::exception&) {
+    return Fail("--listen", InvalidArgument("the port must be 0 to 65535"));
+  }
+  sopt.tls_cert_file = (dir / "tls/cert.pem").string();
+  sopt.tls_key_file = (dir / "tls/key.pem").string();
+  sopt.access_log = o.access_log;
+
+  VaultOptions vopt;
+  vopt.data_dir = (dir / "data").string();
+  vopt.schema_path = o.schema_path;
+  vopt.policy_path = o.policy_path;
+  vopt.password_argon = DevArgon();
+  const bool exists = fs::exists(dir / "data" / "CURRENT", ec);
+  auto node = exists ? ReopenNode(dir, std::move(vopt)) : CreateNode(o, dir, std::move(vopt));
+  if (!node.ok()) return Fail("preparing " + dir.string(), node.status());
+
+  auto server = ApiServer::Start(node->vault.get(), sopt);
+  if (!server.ok()) return Fail("starting the API", server.status());
+  const std::string url = "https://" + sopt.listen_host + ":" + std::to_string((*server)->port());
+  Json creds{{"url", url},
+             {"ca_cert", sopt.tls_cert_file},
+             {"unit", kDevUnit},
+             {"data_dir", dir.string()},
+             {"users", node->users}};
+  if (Status s = WritePrivateFile(dir / "dev-credentials.json", creds.dump(2) + "\n"); !s.ok()) {
+    return Fail("credentials", s);
+  }
+  spdlog::info("dev credentials in {}", (dir / "dev-credentials.json").string());
+  std::cout << "ready " << url << std::endl;
+  spdlog::info("ready {}", url);
+  int sig = WaitForStopSignal();
+  spdlog::info("signal {} received: draining", sig);
+  (*server)->Stop();
+  server->reset();
+  node->vault.reset();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace brankas::tools

@@ -1,0 +1,21 @@
+// brankasd --dev: a development unit server in the spirit of Vault's dev mode
+// (API.md). Never for production: its unseal passphrase and every demo
+// password are written into the data directory.
+#pragma once
+
+#include <string>
+
+namespace brankas::tools {
+
+struct DevOptions {
+  std::string data_dir;                  // empty: a fresh temporary directory
+  std::string listen = "127.0.0.1:0";    // HOST:PORT; port 0 picks a free one
+  std::string schema_path, policy_path;  // from the config directory
+  int synthetic_cases = 6;
+  bool access_log = true;
+};
+
+// Serves until SIGTERM or SIGINT; returns the process exit code.
+int RunDevServer(const DevOptions& options);
+
+}  // namespace brankas::tools

@@ -1,0 +1,105 @@
+// brankasd: the Brankas server.
+//   brankasd --config FILE          a unit (or, with #4, central) node; starts sealed
+//                                   unless the config names an unseal passphrase file
+//   brankasd --dev [--data-dir D] [--listen 127.0.0.1:PORT]
+//                                   a development unit server (API.md), never for production
+//   brankasd --check --config FILE  validates the configuration and exits
+// Exit codes: 0 stopped cleanly, 1 failed while running, 2 configuration or start-up error.
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "brankas/config.h"
+#include "brankas/server.h"
+#include "brankas/vault.h"
+#include "dev_mode.h"
+#include "paths.h"
+#include "secret_input.h"
+#include "serve.h"
+
+namespace brankas::tools {
+namespace {
+
+constexpr int kExitOk = 0, kExitStart = 2;
+
+int Fail(const std::string& what, const Status& s) {
+  std::cerr << "brankasd: " << what << ": " << s.ToString() << "\n";
+  return kExitStart;
+}
+
+int RunConfigured(const std::string& config_path, bool check_only) {
+  auto config = LoadNodeConfig(config_path);
+  if (!config.ok()) return Fail("configuration", config.status());
+  if (check_only) {
+    std::cout << config_path << ": ok\n";
+    return kExitOk;
+  }
+  if (config->role == "central") {
+    return Fail("configuration", FailedPrecondition(config_path + ": role \"central\" needs the replication "
+                                                    "receiver, which is not built yet (issue #4)"));
+  }
+  if (Status s = SetUpLogging(config->log_level, config->log_file); !s.ok()) return Fail("logging", s);
+  auto vault = Vault::Open(config->ToVaultOptions());
+  if (!vault.ok()) return Fail("opening " + config->data_dir, vault.status());
+  if (!config->unseal_passphrase_file.empty()) {
+    auto passphrase = ReadSecretFile(config->unseal_passphrase_file);
+    if (!passphrase.ok()) return Fail("unseal passphrase", passphrase.status());
+    RequestContext rc{Principal{"brankasd", Role::kAdmin, (*vault)->unit()}, "startup-unseal", "local"};
+    Status s = (*vault)->UnsealWithPassphrase(rc, *passphrase);
+    WipeString(*passphrase);
+    if (!s.ok()) return Fail("unsealing with " + config->unseal_passphrase_file, s);
+  }
+  auto server = ApiServer::Start(vault->get(), config->api);
+  if (!server.ok()) return Fail("starting the API", server.status());
+  spdlog::info("serving unit={} url=https://{}:{} state={}", (*vault)->unit(), config->api.listen_host,
+               (*server)->port(), (*vault)->health() == Health::kSealed ? "sealed" : "unsealed");
+  int sig = WaitForStopSignal();
+  spdlog::info("signal {} received: draining", sig);
+  (*server)->Stop();
+  server->reset();
+  vault->reset();  // seals: keys zeroed
+  spdlog::info("stopped");
+  return kExitOk;
+}
+
+}  // namespace
+}  // namespace brankas::tools
+
+int main(int argc, char** argv) {
+  using namespace brankas::tools;
+  // No core dumps: they would hold keys and field values.
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  BlockStopSignals();
+
+  CLI::App app{"brankasd — the Brankas server (HTTPS JSON API).\n"
+               "Exit codes: 0 stopped cleanly, 1 failed while running, 2 configuration or start-up error."};
+  std::string config_path;
+  bool dev = false, check = false;
+  DevOptions dev_options;
+  app.add_option("--config", config_path, "the node's TOML configuration (config/unit.toml documents every key)");
+  app.add_flag("--dev", dev, "development mode: a self-contained, unsealed unit server with demo users (never for production)");
+  app.add_option("--data-dir", dev_options.data_dir, "--dev: the data directory (default: a fresh temporary one)");
+  app.add_option("--listen", dev_options.listen, "--dev: HOST:PORT to listen on (port 0: a free port)");
+  app.add_option("--cases", dev_options.synthetic_cases, "--dev: synthetic cases created in a new data directory")
+      ->check(CLI::Range(0, 10000));
+  app.add_flag("--check", check, "with --config: validate the configuration and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (dev == !config_path.empty()) {
+    std::cerr << "brankasd: give exactly one of --config FILE or --dev (see --help)\n";
+    return 2;
+  }
+  if (dev) {
+    dev_options.schema_path = brankas::tools::DefaultSchemaPath();
+    dev_options.policy_path = brankas::tools::ConfigDir() + "/policy.toml";
+    return RunDevServer(dev_options);
+  }
+  return RunConfigured(config_path, check);
+}
