@@ -158,7 +158,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& sou
 
   BRANKAS_ASSIGN_OR_RETURN(const toml::table* sessions_table, top.Table("sessions"));
   TableReader ses(sessions_table, "sessions.", source);
-  BRANKAS_RETURN_IF_ERROR(ses.Int("ttl_seconds", &c.session_ttl_s, 60, 24 * 3600));
+  BRANKAS_RETURN_IF_ERROR(ses.Int("ttl_seconds", &c.session_ttl_s, 1, 24 * 3600));
   BRANKAS_RETURN_IF_ERROR(ses.Int("login_max_failures", &c.login_max_failures, 1, 100));
   BRANKAS_RETURN_IF_ERROR(ses.Int("lockout_seconds", &c.login_lockout_s, 1, 7 * 24 * 3600));
   BRANKAS_RETURN_IF_ERROR(ses.Int("password_hash_ops", &c.password_hash_ops, 1, 20));
