@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -26,6 +27,8 @@
 
 #include "brankas/audit.h"
 #include "brankas/store.h"
+#include "brankas/vault.h"
+#include "testing/source_dir.h"
 #include "testing/temp_dir.h"
 
 extern char** environ;
@@ -186,6 +189,84 @@ TEST(CliInit, WithoutATerminalOrFileItSaysHowToGiveThePassphrase) {
   RunResult r = RunBrankas({"init", "--data-dir", dir.Sub("node"), "--unit", "KPG", "--insecure-fast-kdf"});
   EXPECT_EQ(r.exit_code, 2) << r.all();
   EXPECT_NE(r.err.find("--passphrase-file"), std::string::npos) << r.err;
+}
+
+TEST(CliInit, CreatesTheTlsIdentityBesideTheDataDirAndTheFirstAdministrator) {
+  TempDir dir;
+  constexpr char kAdminPassword[] = "synthetic-admin-password-4Tz";
+  WriteFile(dir.Sub("pass"), std::string(kPassphrase) + "\n", 0600);
+  WriteFile(dir.Sub("admin-pass"), std::string(kAdminPassword) + "\n", 0600);
+  fs::create_directories(dir.Sub("node"));
+  std::vector<std::string> args = InitArgs(dir.Sub("node/data"), dir.Sub("pass"));
+  args.insert(args.end(), {"--admin", "kepala.admin", "--admin-password-file", dir.Sub("admin-pass")});
+  RunResult r = RunBrankas(args);
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_EQ(r.all().find(kAdminPassword), std::string::npos);
+  nlohmann::json j = ParseJson(r);
+  ASSERT_TRUE(j.is_object());
+  EXPECT_EQ(j["admin"], "kepala.admin");
+  EXPECT_EQ(j["tls_created"], true);
+  // Beside the data directory, as config/unit.toml expects.
+  EXPECT_EQ(fs::path(j["tls_cert"].get<std::string>()), fs::path(dir.Sub("node/tls/cert.pem")));
+  struct stat st{};
+  ASSERT_EQ(stat(dir.Sub("node/tls/key.pem").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_NE(ReadFile(dir.Sub("node/tls/cert.pem")).find("BEGIN CERTIFICATE"), std::string::npos);
+
+  // The account is real: the node unseals and the administrator logs in.
+  {
+    VaultOptions options;
+    options.data_dir = dir.Sub("node/data");
+    options.schema_path = testing::SourceDir() + "/config/schema.toml";
+    auto vault = Vault::Open(std::move(options));
+    ASSERT_TRUE(vault.ok()) << vault.status().ToString();
+    RequestContext rc{Principal{"test", Role::kAdmin, "KPG"}, "test", "test"};
+    ASSERT_TRUE((*vault)->UnsealWithPassphrase(rc, kPassphrase).ok());
+    auto session = (*vault)->Login(rc, "kepala.admin", kAdminPassword);
+    ASSERT_TRUE(session.ok()) << session.status().ToString();
+    EXPECT_EQ(session->principal.role, Role::kAdmin);
+  }
+
+  // A second node given the same --tls-dir keeps the existing pair.
+  const std::string key = ReadFile(dir.Sub("node/tls/key.pem"));
+  fs::create_directories(dir.Sub("other"));
+  std::vector<std::string> second = InitArgs(dir.Sub("other/data"), dir.Sub("pass"));
+  second.insert(second.end(), {"--tls-dir", dir.Sub("node/tls")});
+  RunResult again = RunBrankas(second);
+  ASSERT_EQ(again.exit_code, 0) << again.all();
+  nlohmann::json k = ParseJson(again);
+  ASSERT_TRUE(k.is_object());
+  EXPECT_EQ(k["tls_created"], false);
+  EXPECT_TRUE(k["admin"].is_null());
+  EXPECT_EQ(ReadFile(dir.Sub("node/tls/key.pem")), key);
+}
+
+TEST(CliInit, AnAdministratorWithoutAUsablePasswordStopsBeforeTheNodeIsMade) {
+  TempDir dir;
+  WriteFile(dir.Sub("pass"), std::string(kPassphrase) + "\n", 0600);
+  WriteFile(dir.Sub("short"), "short\n", 0600);
+  std::vector<std::string> no_source = InitArgs(dir.Sub("node"), dir.Sub("pass"));
+  no_source.insert(no_source.end(), {"--admin", "kepala.admin"});
+  RunResult r = RunBrankas(no_source);
+  EXPECT_EQ(r.exit_code, 2) << r.all();
+  EXPECT_NE(r.err.find("--admin-password-file"), std::string::npos) << r.err;
+  std::vector<std::string> shorter = InitArgs(dir.Sub("node"), dir.Sub("pass"));
+  shorter.insert(shorter.end(), {"--admin", "kepala.admin", "--admin-password-file", dir.Sub("short")});
+  RunResult s = RunBrankas(shorter);
+  EXPECT_EQ(s.exit_code, 2) << s.all();
+  EXPECT_NE(s.err.find("12 characters"), std::string::npos) << s.err;
+  EXPECT_FALSE(fs::exists(dir.Sub("node") + "/CURRENT"));
+  EXPECT_FALSE(fs::exists(dir.Sub("tls")));
+}
+
+TEST(CliInit, WithoutAdminItSaysNoAccountExistsYet) {
+  TempDir dir;
+  WriteFile(dir.Sub("pass"), std::string(kPassphrase) + "\n", 0600);
+  RunResult r = RunBrankas({"init", "--data-dir", dir.Sub("node"), "--unit", "KPG", "--passphrase-file",
+                            dir.Sub("pass"), "--insecure-fast-kdf"});
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  EXPECT_NE(r.out.find("--admin"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(dir.Sub("tls/cert.pem")), std::string::npos) << r.out;
 }
 
 // ---------------------------------------------------------------------------
@@ -474,8 +555,15 @@ TEST(CliVerify, ANonexistentDirectoryIsAUsageError) {
 }
 
 TEST(CliVerify, WithoutADataDirectoryIsAUsageError) {
+  // Without --data-dir, `audit verify` asks a server (the online verbs): with
+  // no server configured anywhere, that is a usage error. A login cache or
+  // BRANKAS_SERVER of whoever runs the tests must not count.
+  TempDir home;
+  setenv("HOME", home.path().c_str(), 1);
+  for (const char* name : {"XDG_CONFIG_HOME", "BRANKAS_SERVER", "BRANKAS_CA", "BRANKAS_TOKEN"}) unsetenv(name);
   RunResult r = RunBrankas({"audit", "verify"});
   EXPECT_EQ(r.exit_code, 2) << r.all();
+  EXPECT_NE(r.err.find("--server"), std::string::npos) << r.err;
 }
 
 TEST(CliUsage, UnknownCommandsAndMissingOptionsExitTwo) {

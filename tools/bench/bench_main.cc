@@ -1,6 +1,7 @@
 // brankas-bench --workload {create|read|update|mixed} --concurrency N --seconds S
-//               --data-dir D [--json]
-// Runs the engine in process with real durability (API.md, "Benchmarks").
+//               (--data-dir D | --server URL --credentials dev-credentials.json) [--json]
+// Runs the engine in process with real durability, or the same workloads over
+// HTTPS against a running brankasd (API.md, "Benchmarks").
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
@@ -8,6 +9,8 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+
+#include <fstream>
 
 #include "brankas/vault.h"
 #include "paths.h"
@@ -63,35 +66,77 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "Data directory (created and initialized if empty)");
   app.add_option("--preload", options.preload_cases, "Cases created before read/update/mixed runs");
   app.add_option("--schema", schema, "Schema file");
-  app.add_option("--server", server, "Run over HTTPS against a running brankasd");
+  std::string credentials, ca_file, user, role = "case_worker";
+  app.add_option("--server", server, "Run over HTTPS against a running brankasd (URL)");
+  app.add_option("--credentials", credentials,
+                 "With --server: a dev-credentials.json (brankasd --dev) for the CA and the user's password");
+  app.add_option("--ca", ca_file, "With --server: the CA certificate (default: from --credentials)");
+  app.add_option("--role", role, "With --credentials: the demo user to run as (default case_worker)");
   app.add_flag("--json", json, "One JSON object on stdout");
   CLI11_PARSE(app, argc, argv);
   options.workload = workloads.at(workload_name);
 
+  std::unique_ptr<brankas::Vault> vault;
+  std::unique_ptr<brankas::bench::BenchBackend> backend;
   if (!server.empty()) {
-    std::cerr << "brankas-bench: --server needs brankasd's HTTPS API, which is not built yet\n";
-    return 2;
+    if (credentials.empty()) {
+      std::cerr << "brankas-bench: --server needs --credentials (a brankasd --dev dev-credentials.json)\n";
+      return 2;
+    }
+    brankas::bench::ServerTarget target;
+    target.url = server;
+    try {
+      std::ifstream in(credentials);
+      nlohmann::json creds = nlohmann::json::parse(in);
+      target.ca_file = ca_file.empty() ? creds.at("ca_cert").get<std::string>() : ca_file;
+      target.user = creds.at("users").at(role).at("user");
+      target.password = creds.at("users").at(role).at("password");
+    } catch (const nlohmann::json::exception&) {
+      std::cerr << "brankas-bench: cannot read user '" << role << "' from " << credentials << "\n";
+      return 2;
+    }
+    auto loaded = brankas::Schema::LoadFile(schema);
+    if (!loaded.ok()) {
+      std::cerr << "brankas-bench: " << loaded.status().ToString() << "\n";
+      return 2;
+    }
+    auto b = brankas::bench::HttpsBackend(target, std::move(*loaded));
+    if (!b.ok()) {
+      std::cerr << "brankas-bench: " << b.status().ToString() << "\n";
+      return 1;
+    }
+    backend = std::move(*b);
+  } else {
+    if (data_dir.empty()) {
+      std::cerr << "brankas-bench: --data-dir (in process) or --server is required\n";
+      return 2;
+    }
+    auto opened = OpenBenchVault(data_dir, schema);
+    if (!opened.ok()) {
+      std::cerr << "brankas-bench: " << opened.status().ToString() << "\n";
+      return 1;
+    }
+    vault = std::move(*opened);
+    backend = brankas::bench::InProcessBackend(*vault);
   }
-  if (data_dir.empty()) {
-    std::cerr << "brankas-bench: --data-dir is required\n";
-    return 2;
-  }
-  auto vault = OpenBenchVault(data_dir, schema);
-  if (!vault.ok()) {
-    std::cerr << "brankas-bench: " << vault.status().ToString() << "\n";
-    return 1;
-  }
-  auto result = brankas::bench::RunWorkload(**vault, options);
+  auto result = brankas::bench::RunWorkload(*backend, options);
   if (!result.ok()) {
     std::cerr << "brankas-bench: " << result.status().ToString() << "\n";
     return 1;
   }
   std::ostringstream command;
   command << "brankas-bench --workload " << workload_name << " --concurrency " << options.concurrency
-          << " --seconds " << options.seconds << " --data-dir " << data_dir << (json ? " --json" : "");
+          << " --seconds " << options.seconds;
+  if (server.empty()) {
+    command << " --data-dir " << data_dir;
+  } else {
+    command << " --server " << server << " --credentials " << credentials;
+  }
+  command << (json ? " --json" : "");
   double ops_per_s = result->seconds > 0 ? double(result->ops) / result->seconds : 0;
   if (json) {
     nlohmann::json j = {{"workload", workload_name},   {"concurrency", options.concurrency},
+                        {"target", server.empty() ? "in_process" : "https"},
                         {"ops", result->ops},          {"seconds", result->seconds},
                         {"ops_per_s", ops_per_s},      {"p50_ms", result->p50_ms},
                         {"p99_ms", result->p99_ms},    {"max_ms", result->max_ms},

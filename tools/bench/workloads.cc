@@ -16,10 +16,10 @@ using Clock = std::chrono::steady_clock;
 
 // A case worker may write every class but medical and psychological, so a
 // create carries the synthetic case's fields of those classes (~20 fields).
-FieldValues WritableCase(const Vault& vault, SyntheticGenerator& gen) {
+FieldValues WritableCase(const Schema& schema, SyntheticGenerator& gen) {
   FieldValues out;
   for (auto& [name, value] : gen.NewCase()) {
-    const FieldDef* def = vault.schema().Find(name);
+    const FieldDef* def = schema.Find(name);
     if (def == nullptr || def->cls == FieldClass::kMedical || def->cls == FieldClass::kPsychological) {
       continue;
     }
@@ -42,13 +42,50 @@ struct Worker {
   std::mt19937_64 rng;
 };
 
+class InProcessSession : public BenchSession {
+ public:
+  explicit InProcessSession(Vault& vault)
+      : vault_(vault), rc_{Principal{"bench-worker", Role::kCaseWorker, vault.unit()}, "bench", "127.0.0.1"} {}
+  Result<Created> Create(const FieldValues& fields) override {
+    BRANKAS_ASSIGN_OR_RETURN(CaseSummary s, vault_.CreateCase(rc_, fields));
+    return Created{s.case_id, s.version};
+  }
+  Status Read(const std::string& case_id) override { return vault_.ReadCase(rc_, case_id).status(); }
+  Result<uint64_t> Update(const std::string& case_id, const FieldValues& fields, uint64_t version) override {
+    BRANKAS_ASSIGN_OR_RETURN(CaseSummary s, vault_.UpdateCase(rc_, case_id, fields, version));
+    return s.version;
+  }
+
+ private:
+  Vault& vault_;
+  RequestContext rc_;
+};
+
+class InProcess : public BenchBackend {
+ public:
+  explicit InProcess(Vault& vault) : vault_(vault) {}
+  Result<std::unique_ptr<BenchSession>> NewSession(int) override {
+    return std::unique_ptr<BenchSession>(new InProcessSession(vault_));
+  }
+  const Schema& schema() const override { return vault_.schema(); }
+  std::optional<Vault::Stats> commit_stats() const override { return vault_.commit_stats(); }
+
+ private:
+  Vault& vault_;
+};
+
 }  // namespace
 
-Result<BenchResult> RunWorkload(Vault& vault, const BenchOptions& options) {
+std::unique_ptr<BenchBackend> InProcessBackend(Vault& vault) { return std::make_unique<InProcess>(vault); }
+
+Result<BenchResult> RunWorkload(BenchBackend& backend, const BenchOptions& options) {
   const int n = std::max(1, options.concurrency);
-  RequestContext rc{Principal{"bench-worker", Role::kCaseWorker, vault.unit()}, "bench", "127.0.0.1"};
   std::vector<Worker> workers(n);
-  for (int i = 0; i < n; ++i) workers[i].rng.seed(options.seed * 1000 + i);
+  std::vector<std::unique_ptr<BenchSession>> sessions(n);
+  for (int i = 0; i < n; ++i) {
+    workers[i].rng.seed(options.seed * 1000 + i);
+    BRANKAS_ASSIGN_OR_RETURN(sessions[i], backend.NewSession(i));
+  }
 
   // Preload: cases to read and update, spread over the workers.
   if (options.workload != Workload::kCreate) {
@@ -59,8 +96,9 @@ Result<BenchResult> RunWorkload(Vault& vault, const BenchOptions& options) {
     for (int t = 0; t < std::min(n, 32); ++t) {
       threads.emplace_back([&, t] {
         SyntheticGenerator gen(options.seed * 7919 + t);
+        BenchSession& session = *sessions[t];
         for (size_t i = next++; i < options.preload_cases && !failed; i = next++) {
-          auto c = vault.CreateCase(rc, WritableCase(vault, gen));
+          auto c = session.Create(WritableCase(backend.schema(), gen));
           if (!c.ok()) {
             failed = true;
             return;
@@ -79,7 +117,7 @@ Result<BenchResult> RunWorkload(Vault& vault, const BenchOptions& options) {
   if (options.workload == Workload::kCreate || options.workload == Workload::kMixed) {
     for (int i = 0; i < n; ++i) {
       SyntheticGenerator gen(options.seed * 104729 + i);
-      for (int k = 0; k < 64; ++k) payloads[i].push_back(WritableCase(vault, gen));
+      for (int k = 0; k < 64; ++k) payloads[i].push_back(WritableCase(backend.schema(), gen));
     }
   }
   std::vector<std::string> update_names;
@@ -88,13 +126,14 @@ Result<BenchResult> RunWorkload(Vault& vault, const BenchOptions& options) {
     for (int k = 0; k < 64; ++k) update_names.push_back(gen.Name());
   }
 
-  auto stats_before = vault.commit_stats();
+  auto stats_before = backend.commit_stats();
   std::atomic<bool> stop{false};
   auto start = Clock::now();
   std::vector<std::thread> threads;
   for (int i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
       Worker& w = workers[i];
+      BenchSession& session = *sessions[i];
       size_t k = 0;
       while (!stop.load(std::memory_order_relaxed)) {
         Workload op = options.workload;
@@ -109,23 +148,22 @@ Result<BenchResult> RunWorkload(Vault& vault, const BenchOptions& options) {
           case Workload::kCreate: {
             const FieldValues& f = payloads[i].empty() ? FieldValues{{"name", "Budi"}}
                                                        : payloads[i][k % payloads[i].size()];
-            auto c = vault.CreateCase(rc, f);
+            auto c = session.Create(f);
             ok = c.ok();
             if (ok && options.workload == Workload::kMixed) w.cases.push_back({c->case_id, c->version});
             break;
           }
           case Workload::kRead: {
             const OwnedCase& c = w.cases[w.rng() % w.cases.size()];
-            ok = vault.ReadCase(rc, c.id).ok();
+            ok = session.Read(c.id).ok();
             break;
           }
           case Workload::kUpdate: {
             OwnedCase& c = w.cases[w.rng() % w.cases.size()];
-            auto u = vault.UpdateCase(rc, c.id, {{"alias", update_names[k % update_names.size()]},
-                                                 {"status", "on_hold"}},
-                                      c.version);
+            auto u = session.Update(c.id, {{"alias", update_names[k % update_names.size()]}, {"status", "on_hold"}},
+                                    c.version);
             ok = u.ok();
-            if (ok) c.version = u->version;
+            if (ok) c.version = *u;
             break;
           }
           case Workload::kMixed:
@@ -145,7 +183,7 @@ Result<BenchResult> RunWorkload(Vault& vault, const BenchOptions& options) {
   stop = true;
   for (auto& t : threads) t.join();
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  auto stats_after = vault.commit_stats();
+  auto stats_after = backend.commit_stats();
 
   std::vector<double> all;
   BenchResult r;
@@ -161,8 +199,10 @@ Result<BenchResult> RunWorkload(Vault& vault, const BenchOptions& options) {
     r.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
     r.max_ms = all.back();
   }
-  uint64_t groups = stats_after.groups - stats_before.groups;
-  if (groups > 0) r.mean_group = double(stats_after.requests - stats_before.requests) / double(groups);
+  if (stats_before && stats_after) {
+    uint64_t groups = stats_after->groups - stats_before->groups;
+    if (groups > 0) r.mean_group = double(stats_after->requests - stats_before->requests) / double(groups);
+  }
   return r;
 }
 

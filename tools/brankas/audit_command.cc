@@ -3,6 +3,10 @@
 // or I/O error. With --json one object on stdout:
 //   {"intact", "entries", "checkpoints", "node_public_key"[, "first_bad_seq", "problem"]}
 // or, on an error, {"intact": false, "error": "..."}.
+//
+// Without --data-dir (and --export), `audit verify` asks a running server to
+// verify its live chain (GET /v1/audit/verify, online_audit.cc), with the
+// online verbs' --server, --ca and login; `audit query` is online too.
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +16,7 @@
 #include "brankas/keys.h"
 #include "brankas/store.h"
 #include "offline_commands.h"
+#include "online_commands.h"
 
 namespace brankas::tools {
 namespace {
@@ -21,6 +26,7 @@ struct VerifyArgs {
   std::string export_file;
   std::string public_key_hex;
   bool json = false;
+  CommonArgs online;  // --server, --ca (the online verification)
 };
 
 int Fail(const VerifyArgs& a, int code, const std::string& message) {
@@ -37,7 +43,12 @@ int RunVerify(const VerifyArgs& a) {
   if (!a.export_file.empty()) {
     return Fail(a, kExitUsage, "verifying an export file arrives with `brankas audit export`");
   }
-  if (a.data_dir.empty()) return Fail(a, kExitUsage, "--data-dir is required");
+  if (a.data_dir.empty()) {
+    if (!a.public_key_hex.empty()) return Fail(a, kExitUsage, "--public-key needs --data-dir");
+    CommonArgs online = a.online;
+    online.json = a.json;
+    return RunOnlineAuditVerify(online);
+  }
   auto store = OpenRocksStore(a.data_dir, {.read_only = true});
   if (!store.ok()) {
     // A database that does not even open is broken, not a usage error.
@@ -90,14 +101,25 @@ void AddAuditCommand(CLI::App& app, int* exit_code) {
   audit->require_subcommand(1);
   auto args = std::make_shared<VerifyArgs>();
   CLI::App* verify = audit->add_subcommand(
-      "verify", "Walk the whole audit chain and every signature (exit 0 intact, 3 tampered, 2 error)");
+      "verify",
+      "Walk the whole audit chain and every signature (exit 0 intact, 3 tampered, 2 error): offline on "
+      "--data-dir, else the server's live chain (GET /v1/audit/verify)");
   CLI::Option* dir = verify->add_option("--data-dir", args->data_dir,
                                         "A stopped node's data directory (opened read-only)");
-  verify->add_option("--export", args->export_file, "An exported audit file")->excludes(dir);
+  CLI::Option* file = verify->add_option("--export", args->export_file, "An exported audit file")->excludes(dir);
+  verify->add_option("--server", args->online.server,
+                     "Online: https://HOST:PORT (default: $BRANKAS_SERVER, else the login)")
+      ->excludes(dir)
+      ->excludes(file);
+  verify->add_option("--ca", args->online.ca,
+                     "Online: PEM file of the server's CA (default: $BRANKAS_CA, else the login's)")
+      ->excludes(dir)
+      ->excludes(file);
   verify->add_option("--public-key", args->public_key_hex,
                      "Pin the node's signing key (hex) instead of trusting the one stored beside the chain");
   verify->add_flag("--json", args->json, "Machine-readable output");
   verify->callback([args, exit_code] { *exit_code = RunVerify(*args); });
+  AddAuditQueryVerb(audit, exit_code);
 }
 
 }  // namespace brankas::tools

@@ -8,8 +8,8 @@ namespace brankas::tools {
 
 // Exit codes, documented in `brankas --help` and the README.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;   // the operation failed
-inline constexpr int kExitUsage = 2;     // usage or I/O error
+inline constexpr int kExitFailure = 1;   // the server refused (4xx/5xx), or the operation failed
+inline constexpr int kExitUsage = 2;     // usage or I/O error, or the server cannot be reached
 inline constexpr int kExitTampered = 3;  // verification found tampering or breakage
 
 void AddInitCommand(CLI::App& app, int* exit_code);

@@ -23,8 +23,6 @@ namespace {
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-constexpr char kDevUnit[] = "DEV";
-
 // One demo account per role of DOMAIN.md (API.md fixes the role keys).
 struct DevUser {
   Role role;
@@ -68,8 +66,8 @@ struct DevNode {
   Json users;  // role -> {user, password}
 };
 
-RequestContext Ctx(const std::string& user, Role role, const std::string& what) {
-  return RequestContext{Principal{user, role, kDevUnit}, "dev-" + what, "brankasd-dev"};
+RequestContext Ctx(const std::string& user, Role role, const std::string& unit, const std::string& what) {
+  return RequestContext{Principal{user, role, unit}, "dev-" + what, "brankasd-dev"};
 }
 
 // A new node: init, TLS identity, demo users and synthetic cases.
@@ -77,7 +75,7 @@ Result<DevNode> CreateNode(const DevOptions& o, const fs::path& dir, VaultOption
   std::string passphrase = "dev-" + ToHex(RandomBytes(16));
   BRANKAS_RETURN_IF_ERROR(WritePrivateFile(dir / "dev-passphrase", passphrase + "\n"));
   InitOptions init;
-  init.unit = kDevUnit;
+  init.unit = o.unit;
   init.passphrase = passphrase;
   init.argon = DevArgon();
   VaultOptions init_opt;
@@ -87,12 +85,12 @@ Result<DevNode> CreateNode(const DevOptions& o, const fs::path& dir, VaultOption
   BRANKAS_RETURN_IF_ERROR(Vault::Initialize(std::move(init_opt), init).status());
   fs::create_directories(dir / "tls");
   BRANKAS_RETURN_IF_ERROR(GenerateSelfSignedIdentity((dir / "tls/cert.pem").string(), (dir / "tls/key.pem").string(),
-                                                     "brankas-dev"));
+                                                     "brankas-dev-" + o.unit));
   DevNode node;
   BRANKAS_ASSIGN_OR_RETURN(node.vault, Vault::Open(std::move(vopt)));
-  BRANKAS_RETURN_IF_ERROR(node.vault->UnsealWithPassphrase(Ctx("brankasd-dev", Role::kAdmin, "unseal"), passphrase));
+  BRANKAS_RETURN_IF_ERROR(node.vault->UnsealWithPassphrase(Ctx("brankasd-dev", Role::kAdmin, o.unit, "unseal"), passphrase));
   WipeString(passphrase);
-  const RequestContext admin = Ctx("brankasd-dev", Role::kAdmin, "setup");
+  const RequestContext admin = Ctx("brankasd-dev", Role::kAdmin, o.unit, "setup");
   for (const DevUser& u : kDevUsers) {
     UserInfo info;
     info.user = u.name;
@@ -103,12 +101,12 @@ Result<DevNode> CreateNode(const DevOptions& o, const fs::path& dir, VaultOption
   }
   // Synthetic cases, registered by intake and assigned to the case worker.
   SyntheticGenerator gen(static_cast<uint64_t>(time(nullptr)));
-  const RequestContext intake = Ctx("ina.intake", Role::kIntake, "setup");
+  const RequestContext intake = Ctx("ina.intake", Role::kIntake, o.unit, "setup");
   for (int i = 0; i < o.synthetic_cases; ++i) {
     FieldValues fields;
     for (auto& [name, value] : gen.NewCase()) {
       const FieldDef* def = node.vault->schema().Find(name);
-      const CaseContext own{"", kDevUnit, "ina.intake", {}};
+      const CaseContext own{"", o.unit, "ina.intake", {}};
       if (def == nullptr || !node.vault->policy().Decide(intake.principal, Action::kWrite, def->cls, own, {}, 0).allowed) {
         continue;
       }
@@ -131,7 +129,8 @@ Result<DevNode> ReopenNode(const fs::path& dir, VaultOptions vopt) {
   }
   BRANKAS_ASSIGN_OR_RETURN(std::string passphrase, ReadSecretFile((dir / "dev-passphrase").string()));
   BRANKAS_ASSIGN_OR_RETURN(node.vault, Vault::Open(std::move(vopt)));
-  BRANKAS_RETURN_IF_ERROR(node.vault->UnsealWithPassphrase(Ctx("brankasd-dev", Role::kAdmin, "unseal"), passphrase));
+  BRANKAS_RETURN_IF_ERROR(
+      node.vault->UnsealWithPassphrase(Ctx("brankasd-dev", Role::kAdmin, node.vault->unit(), "unseal"), passphrase));
   WipeString(passphrase);
   return node;
 }
@@ -182,7 +181,7 @@ int RunDevServer(const DevOptions& o) {
   const std::string url = "https://" + sopt.listen_host + ":" + std::to_string((*server)->port());
   Json creds{{"url", url},
              {"ca_cert", sopt.tls_cert_file},
-             {"unit", kDevUnit},
+             {"unit", node->vault->unit()},
              {"data_dir", dir.string()},
              {"users", node->users}};
   if (Status s = WritePrivateFile(dir / "dev-credentials.json", creds.dump(2) + "\n"); !s.ok()) {

@@ -10,6 +10,7 @@ namespace brankas::tools {
 struct DevOptions {
   std::string data_dir;                  // empty: a fresh temporary directory
   std::string listen = "127.0.0.1:0";    // HOST:PORT; port 0 picks a free one
+  std::string unit = "DEV";              // the unit code of a new data directory
   std::string schema_path, policy_path;  // from the config directory
   int synthetic_cases = 6;
   bool access_log = true;

@@ -1,7 +1,7 @@
 // brankasd: the Brankas server.
 //   brankasd --config FILE          a unit (or, with #4, central) node; starts sealed
 //                                   unless the config names an unseal passphrase file
-//   brankasd --dev [--data-dir D] [--listen 127.0.0.1:PORT]
+//   brankasd --dev [--data-dir D] [--listen 127.0.0.1:PORT] [--unit CODE] [--cases N]
 //                                   a development unit server (API.md), never for production
 //   brankasd --check --config FILE  validates the configuration and exits
 // Exit codes: 0 stopped cleanly, 1 failed while running, 2 configuration or start-up error.
@@ -83,6 +83,7 @@ int main(int argc, char** argv) {
   app.add_flag("--dev", dev, "development mode: a self-contained, unsealed unit server with demo users (never for production)");
   app.add_option("--data-dir", dev_options.data_dir, "--dev: the data directory (default: a fresh temporary one)");
   app.add_option("--listen", dev_options.listen, "--dev: HOST:PORT to listen on (port 0: a free port)");
+  app.add_option("--unit", dev_options.unit, "--dev: the unit code of a new data directory (default DEV)");
   app.add_option("--cases", dev_options.synthetic_cases, "--dev: synthetic cases created in a new data directory")
       ->check(CLI::Range(0, 10000));
   app.add_flag("--check", check, "with --config: validate the configuration and exit");

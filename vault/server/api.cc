@@ -651,7 +651,10 @@ HttpResponse Api::Route(Call& c) {
       }
       g.case_id = *case_id;
       g.classes = *cls;
-      g.not_before = nb->value_or(0);
+      // An omitted start means now (the server's clock).
+      g.not_before = nb->has_value() ? **nb
+                                     : std::chrono::duration_cast<std::chrono::seconds>(
+                                           std::chrono::system_clock::now().time_since_epoch()).count();
       g.expires_at = **exp;
       g.legal_basis = *basis;
       auto grant = vault_->RequestGrant(c.rc, g);
@@ -673,13 +676,17 @@ HttpResponse Api::Route(Call& c) {
     if (n == 2 && m == "GET") {
       log->route = "audit.query";
       AuditFilter f;
-      auto text = [&](const char* name, std::string* out) {
-        if (const std::string* v = c.target.Param(name); v != nullptr) *out = v->substr(0, kMaxIdBytes);
+      auto text = [&](const char* name, std::string* out) -> Status {
+        const std::string* v = c.target.Param(name);
+        if (v == nullptr) return Status::Ok();
+        if (v->size() > kMaxIdBytes) return InvalidArgument("\"" + std::string(name) + "\" is too long");
+        *out = *v;
+        return Status::Ok();
       };
-      text("case", &f.case_id);
-      text("actor", &f.actor);
-      text("action", &f.action);
-      text("decision", &f.decision);
+      for (auto [name, out] : {std::pair{"case", &f.case_id}, {"actor", &f.actor}, {"action", &f.action},
+                               {"decision", &f.decision}}) {
+        if (Status s = text(name, out); !s.ok()) return refuse(s);
+      }
       auto from = ParseInt(c.target.Param("from"), "from", 0);
       auto to = ParseInt(c.target.Param("to"), "to", 0);
       auto after = ParseInt(c.target.Param("after"), "after", 0);

@@ -1,0 +1,182 @@
+// The lifecycle verbs of `brankas case`, each one POST /v1/cases/ID/VERB:
+//   assign ID [--user U]... [--owner U]   {"users":[...],"owner":U}  (replaces the assignees)
+//   stage ID STAGE                        {"stage":S}
+//   close ID                              (no body)
+//   reopen ID [--stage S]                 {"stage":S} or no body (assessment)
+//   hold ID on|off                        /legal-hold {"hold":true|false}
+//   break-glass ID --reason TEXT          {"reason":TEXT}
+//   shred ID [--yes]                      (no body); irreversible, so confirmed
+#include <unistd.h>
+
+#include <functional>
+#include <iostream>
+
+#include "offline_commands.h"
+#include "online_commands.h"
+
+namespace brankas::tools {
+namespace {
+
+// The summary a lifecycle change answers with.
+void PrintSummary(const std::string& what, const Json& c) {
+  std::cout << what << " case " << Text(c, "case_id") << ": stage " << Text(c, "stage") << ", version "
+            << Text(c, "version") << ", owner " << Text(c, "owner") << ", assigned "
+            << (c.contains("assigned") ? JoinArray(c["assigned"]) : "-") << (c.value("closed", false) ? ", closed" : "")
+            << (c.value("legal_hold", false) ? ", under legal hold" : "") << ".\n";
+}
+
+using Printer = std::function<void(const Json&)>;
+
+// POST /v1/cases/ID/PATH with `body` (may be empty); prints with `print`.
+int PostCaseVerb(const std::string& command, const CommonArgs& common, const std::string& id,
+                 const std::string& path, const Json* body, const Printer& print) {
+  int code = kExitOk;
+  auto conn = Connection::Open(command, common, Auth::kToken, &code);
+  if (!conn) return code;
+  if (!IsPathSegment(id)) return conn->Fail(kExitUsage, "malformed case id");
+  std::string text;
+  if (body != nullptr) {
+    auto dumped = DumpJson(*body);
+    if (!dumped.ok()) return conn->Fail(kExitUsage, dumped.status().message());
+    text = std::move(*dumped);
+  }
+  Reply reply;
+  code = conn->Call("POST", "/v1/cases/" + id + "/" + path, text, &reply);
+  if (code != kExitOk) return code;
+  if (conn->json()) return conn->PrintRaw(reply);
+  print(reply.json);
+  return kExitOk;
+}
+
+struct CaseArgs {
+  CommonArgs common;
+  std::string id;
+  // assign
+  std::vector<std::string> users;
+  std::string owner;
+  // stage, reopen
+  std::string stage;
+  // hold
+  std::string hold;
+  // break-glass
+  std::string reason;
+  // shred
+  bool yes = false;
+};
+
+CLI::App* AddVerb(CLI::App* cases, const std::string& name, const std::string& help,
+                  const std::shared_ptr<CaseArgs>& args) {
+  CLI::App* verb = cases->add_subcommand(name, help);
+  AddCommonOptions(verb, &args->common);
+  verb->add_option("id", args->id, "Case id")->required();
+  return verb;
+}
+
+int RunAssign(const CaseArgs& a) {
+  if (a.users.empty() && a.owner.empty()) {
+    std::cerr << "brankas case assign: give --user (repeatable) and/or --owner\n";
+    return kExitUsage;
+  }
+  Json body{{"users", a.users}};
+  if (!a.owner.empty()) body["owner"] = a.owner;
+  return PostCaseVerb("case assign", a.common, a.id, "assign", &body,
+                      [](const Json& c) { PrintSummary("Assigned", c); });
+}
+
+int RunStage(const CaseArgs& a) {
+  Json body{{"stage", a.stage}};
+  return PostCaseVerb("case stage", a.common, a.id, "stage", &body,
+                      [](const Json& c) { PrintSummary("Moved", c); });
+}
+
+int RunClose(const CaseArgs& a) {
+  return PostCaseVerb("case close", a.common, a.id, "close", nullptr,
+                      [](const Json& c) { PrintSummary("Closed", c); });
+}
+
+int RunReopen(const CaseArgs& a) {
+  Json body{{"stage", a.stage}};
+  return PostCaseVerb("case reopen", a.common, a.id, "reopen", a.stage.empty() ? nullptr : &body,
+                      [](const Json& c) { PrintSummary("Reopened", c); });
+}
+
+int RunHold(const CaseArgs& a) {
+  const bool on = a.hold == "on";
+  Json body{{"hold", on}};
+  return PostCaseVerb("case hold", a.common, a.id, "legal-hold", &body, [on](const Json& c) {
+    PrintSummary(on ? "Placed a legal hold on" : "Lifted the legal hold on", c);
+  });
+}
+
+int RunBreakGlass(const CaseArgs& a) {
+  Json body{{"reason", a.reason}};
+  return PostCaseVerb("case break-glass", a.common, a.id, "break-glass", &body, [](const Json& g) {
+    int64_t until = g.contains("expires_at") && g["expires_at"].is_number_integer() ? g["expires_at"].get<int64_t>() : 0;
+    std::cout << "Break-glass access to case " << Text(g, "case_id") << " until " << FormatUnixTime(until)
+              << " (grant " << Text(g, "grant_id") << ", classes " << JoinArray(g.value("classes", Json::array()))
+              << ").\nThis access is flagged in the audit trail for review.\n";
+  });
+}
+
+int RunShred(const CaseArgs& a) {
+  if (!a.yes) {
+    if (!isatty(STDIN_FILENO)) {
+      std::cerr << "brankas case shred: crypto-shredding cannot be undone; confirm with --yes\n";
+      return kExitUsage;
+    }
+    std::cerr << "Crypto-shredding makes every field of case " << a.id
+              << " unreadable, everywhere, for good.\nType the case id to confirm: " << std::flush;
+    std::string typed;
+    std::getline(std::cin, typed);
+    if (typed != a.id) {
+      std::cerr << "brankas case shred: not confirmed; nothing was done\n";
+      return kExitUsage;
+    }
+  }
+  return PostCaseVerb("case shred", a.common, a.id, "shred", nullptr, [](const Json& r) {
+    std::cout << "Shredded case " << Text(r, "case_id") << ": its data keys are destroyed.\n";
+  });
+}
+
+}  // namespace
+
+void AddCaseLifecycleVerbs(CLI::App* cases, int* exit_code) {
+  const std::vector<std::string> kStages = {"identification", "assessment", "planning",
+                                            "implementation", "monitoring",  "closure"};
+  auto assign = std::make_shared<CaseArgs>();
+  CLI::App* v = AddVerb(cases, "assign", "Set who is assigned (replaces the list) and/or the owner", assign);
+  v->add_option("--user", assign->users, "Assign this user, repeatable");
+  v->add_option("--owner", assign->owner, "Make this user the case owner (also assigned)");
+  v->callback([assign, exit_code] { *exit_code = RunAssign(*assign); });
+
+  auto stage = std::make_shared<CaseArgs>();
+  v = AddVerb(cases, "stage", "Move the case to another stage", stage);
+  v->add_option("stage", stage->stage, "The new stage")->required()->check(CLI::IsMember(kStages));
+  v->callback([stage, exit_code] { *exit_code = RunStage(*stage); });
+
+  auto close = std::make_shared<CaseArgs>();
+  v = AddVerb(cases, "close", "Close the case (stage closure; a supervisor)", close);
+  v->callback([close, exit_code] { *exit_code = RunClose(*close); });
+
+  auto reopen = std::make_shared<CaseArgs>();
+  v = AddVerb(cases, "reopen", "Reopen a closed case (a supervisor)", reopen);
+  v->add_option("--stage", reopen->stage, "assessment (default) or monitoring")->check(CLI::IsMember(kStages));
+  v->callback([reopen, exit_code] { *exit_code = RunReopen(*reopen); });
+
+  auto hold = std::make_shared<CaseArgs>();
+  v = AddVerb(cases, "hold", "Place or lift a legal hold (a held case cannot be shredded)", hold);
+  v->add_option("state", hold->hold, "on or off")->required()->check(CLI::IsMember({"on", "off"}));
+  v->callback([hold, exit_code] { *exit_code = RunHold(*hold); });
+
+  auto glass = std::make_shared<CaseArgs>();
+  v = AddVerb(cases, "break-glass", "Supervisor's emergency access: short, flagged for review", glass);
+  v->add_option("--reason", glass->reason, "Why (kept with the grant; shown to reviewers)")->required();
+  v->callback([glass, exit_code] { *exit_code = RunBreakGlass(*glass); });
+
+  auto shred = std::make_shared<CaseArgs>();
+  v = AddVerb(cases, "shred", "Crypto-shred the case: irreversible; refused under legal hold", shred);
+  v->add_flag("--yes", shred->yes, "Do not ask for confirmation (needed without a terminal)");
+  v->callback([shred, exit_code] { *exit_code = RunShred(*shred); });
+}
+
+}  // namespace brankas::tools

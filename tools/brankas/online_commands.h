@@ -1,0 +1,34 @@
+// The online verbs of `brankas`: they talk to a running brankasd over its
+// HTTPS JSON API (API.md). Connection, output and exit codes: online_client.h.
+//
+//   login, logout                                  online_session.cc
+//   case create|get|update|list|history            online_case.cc
+//   case assign|stage|close|reopen|hold|
+//        break-glass|shred                         online_case_lifecycle.cc
+//   search, grant request|approve|revoke           online_grant.cc
+//   audit query, audit verify (without --data-dir) online_audit.cc
+//   user add|list|disable|passwd                   online_user.cc
+//   unseal, seal, health                           online_system.cc
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include "online_client.h"
+
+namespace brankas::tools {
+
+void AddSessionCommands(CLI::App& app, int* exit_code);
+void AddCaseCommand(CLI::App& app, int* exit_code);
+// The lifecycle verbs, under the `case` command AddCaseCommand made.
+void AddCaseLifecycleVerbs(CLI::App* case_command, int* exit_code);
+void AddSearchCommand(CLI::App& app, int* exit_code);
+void AddGrantCommand(CLI::App& app, int* exit_code);
+void AddUserCommand(CLI::App& app, int* exit_code);
+void AddSystemCommands(CLI::App& app, int* exit_code);
+
+// Under `audit` (audit_command.cc): `audit query`, and the live chain's
+// verification that `audit verify` runs when no --data-dir is given.
+void AddAuditQueryVerb(CLI::App* audit_command, int* exit_code);
+int RunOnlineAuditVerify(const CommonArgs& args);
+
+}  // namespace brankas::tools
