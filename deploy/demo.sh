@@ -1,25 +1,130 @@
 #!/usr/bin/env bash
-# Installs every dependency (Debian packages), builds, creates a unit node in
-# ./demo-data (sealed by a generated passphrase) and walks the main journeys on
-# synthetic cases: intake, assignment, per-role reads, masking, a legal grant,
-# blind-index search, and the auditor's view with chain verification.
+# The main job on a fresh Debian 12 machine: installs every dependency (Debian
+# packages only), builds, starts two unit servers on loopback — Kupang (KPG)
+# and Sleman (SLM) — each with its own generated TLS identity, demo users for
+# every role and synthetic cases, walks the main journeys with the `brankas`
+# command line, prints what to try next, and keeps serving until Ctrl-C.
+#
+#   bash deploy/demo.sh            serve until Ctrl-C
+#   bash deploy/demo.sh --exit     walk the journeys, then stop (scripts, CI)
+#
+# The central backup node joins this demo with replication (issue #4).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${BRANKAS_DEMO_DIR:-"$root/demo-data"}
+kpg_port=${BRANKAS_DEMO_KPG_PORT:-8443}
+slm_port=${BRANKAS_DEMO_SLM_PORT:-8444}
+exit_after=0
+[ "${1:-}" = "--exit" ] && exit_after=1
 
 bash "$root/deploy/install-deps.sh"
 cmake -S "$root" -B "$root/build/demo" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DBRANKAS_BUILD_TESTS=OFF >/dev/null
-cmake --build "$root/build/demo" -j "$(nproc 2>/dev/null || echo 2)" --target brankas brankas-bench
+cmake --build "$root/build/demo" -j "$(nproc 2>/dev/null || echo 2)" --target brankas brankasd brankas-bench
 bin="$root/build/demo/tools"
 
-if [ ! -f "$data/CURRENT" ]; then
-  mkdir -p "$data"
-  chmod 700 "$data"
-  umask 077
-  # A random passphrase for the demo node only; real units type their own.
-  head -c 24 /dev/urandom | base64 | tr -d '/+=' > "$data/demo-passphrase"
-  "$bin/brankas" init --data-dir "$data" --unit DEMO --passphrase-file "$data/demo-passphrase" \
-    --shares 3 --threshold 2
+mkdir -p "$data"
+chmod 700 "$data"
+pids=()
+stop_servers() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap stop_servers EXIT
+trap 'exit 130' INT TERM
+
+# start_unit CODE PORT: a development unit server in $data/<code>; waits
+# (bounded) for its "ready URL" line.
+start_unit() {
+  local code=$1 port=$2 dir="$data/${1,,}"
+  mkdir -p "$dir"
+  "$bin/brankasd" --dev --unit "$code" --data-dir "$dir" --listen "127.0.0.1:$port" \
+    >"$dir/brankasd.out" 2>"$dir/brankasd.log" &
+  pids+=($!)
+  for _ in $(seq 600); do
+    grep -q '^ready ' "$dir/brankasd.out" 2>/dev/null && return 0
+    kill -0 "${pids[-1]}" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "brankasd for $code did not start; its log:" >&2
+  cat "$dir/brankasd.log" >&2
+  exit 1
+}
+start_unit KPG "$kpg_port"
+start_unit SLM "$slm_port"
+
+# One login cache per demo person, so their sessions do not mix.
+as() {
+  local who=$1
+  shift
+  XDG_CONFIG_HOME="$data/sessions/$who" "$bin/brankas" "$@"
+}
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+creds="$data/kpg/dev-credentials.json"
+for role in intake case_worker supervisor psychologist legal auditor admin; do
+  mkdir -p "$data/sessions/$role"
+  as "$role" login --dev-credentials "$creds" --as "$role" >/dev/null
+done
+
+
+say "Kupang (KPG) at https://127.0.0.1:$kpg_port and Sleman (SLM) at https://127.0.0.1:$slm_port are serving"
+"$bin/brankas" health --server "https://127.0.0.1:$kpg_port" --ca "$data/kpg/tls/cert.pem"
+"$bin/brankas" health --server "https://127.0.0.1:$slm_port" --ca "$data/slm/tls/cert.pem"
+
+say "The case worker lists the cases assigned to her (no identity in a list)"
+as case_worker case list --mine
+case_id=$(as case_worker case list --mine --json | grep -o '"case_id":"[^"]*"' | head -1 | cut -d'"' -f4)
+
+say "She reads one: every class her role may read"
+as case_worker case get "$case_id" --fields name,birth_date,district,incident_date,incident_place,perpetrator_relationship
+
+say "The legal user (jaksa) reads it without a grant: everything is withheld"
+as legal case get "$case_id" || true
+
+say "The supervisor makes the case worker its owner; she requests a grant, the supervisor approves"
+worker=$(grep -A2 '"case_worker"' "$creds" | grep -o '"user": "[^"]*"' | cut -d'"' -f4)
+legal=$(grep -A2 '"legal"' "$creds" | grep -o '"user": "[^"]*"' | cut -d'"' -f4)
+as supervisor case assign "$case_id" --user "$worker" --owner "$worker" >/dev/null
+grant_id=$(as case_worker grant request --case "$case_id" --grantee "$legal" --classes incident,perpetrator \
+  --hours 24 --legal-basis court_order:PN-KPG/2026/017 --json | grep -o '"grant_id":"[^"]*"' | cut -d'"' -f4)
+as supervisor grant approve "$grant_id"
+
+say "Now the legal user reads the granted classes, and nothing else"
+as legal case get "$case_id"
+
+say "The administrator manages users but cannot read a case"
+as admin user list
+as admin case get "$case_id" || true
+
+say "The auditor sees who touched the case (names of fields, never values) and verifies the chain"
+as auditor audit query --case "$case_id" --limit 12
+as auditor audit verify
+
+cat <<EOF2
+
+== What to try next (the servers keep running until Ctrl-C)
+
+  export PATH="$bin:\$PATH" XDG_CONFIG_HOME="$data/sessions/you"
+  brankas login --dev-credentials $creds --as case_worker
+  brankas case list --mine
+  brankas case get $case_id
+  brankas case create --field name="Nama Sintetis" --field incident_date=2026-01-15
+  brankas search --field nik             # asks for the value without echo
+
+  brankas login --dev-credentials $creds --as legal
+  brankas case get $case_id             # the granted classes only, until the grant ends
+
+  brankas login --dev-credentials $creds --as auditor
+  brankas audit query --actor $legal
+  brankas audit verify
+
+  Each unit's demo users and passwords: $data/kpg/dev-credentials.json, $data/slm/dev-credentials.json
+  Server logs (no values, tokens or passwords in them): $data/kpg/brankasd.log
+  Every command has --help and --json.
+EOF2
+
+if [ "$exit_after" = 1 ]; then
+  exit 0
 fi
-"$bin/brankas" demo --data-dir "$data" --passphrase-file "$data/demo-passphrase"
+echo "Serving. Press Ctrl-C to stop both units."
+wait

@@ -4,6 +4,7 @@
 // brankas logout [--json]
 //   DELETE /v1/sessions, then removes the login cache.
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "brankas/crypto.h"
@@ -17,7 +18,29 @@ namespace {
 struct LoginArgs {
   CommonArgs common;
   std::string user, password_file;
+  std::string dev_credentials, dev_role;  // brankasd --dev's dev-credentials.json and a role in it
 };
+
+// --dev-credentials FILE --as ROLE: the server, CA, user and password of one
+// demo user of a brankasd --dev node (the file is the dev server's, mode 0600).
+Status FromDevCredentials(LoginArgs* a, std::string* password) {
+  std::ifstream in(a->dev_credentials);
+  if (!in) return NotFound("cannot read " + a->dev_credentials);
+  Json creds = Json::parse(in, nullptr, false);
+  if (!creds.is_object() || !creds.contains("users") || !creds["users"].is_object()) {
+    return InvalidArgument(a->dev_credentials + " is not a dev-credentials.json");
+  }
+  const Json& users = creds["users"];
+  if (!users.contains(a->dev_role) || !users[a->dev_role].is_object()) {
+    return InvalidArgument(a->dev_credentials + " has no user for role '" + a->dev_role + "'");
+  }
+  const Json& u = users[a->dev_role];
+  if (a->common.server.empty()) a->common.server = creds.value("url", "");
+  if (a->common.ca.empty()) a->common.ca = creds.value("ca_cert", "");
+  a->user = u.value("user", "");
+  *password = u.value("password", "");
+  return Status::Ok();
+}
 
 std::string AbsolutePath(const std::string& path) {
   if (path.empty() || path[0] == '/') return path;
@@ -26,11 +49,25 @@ std::string AbsolutePath(const std::string& path) {
   return ec ? path : absolute.string();
 }
 
-int RunLogin(const LoginArgs& a) {
+int RunLogin(LoginArgs a) {
+  std::string dev_password;
+  if (!a.dev_credentials.empty()) {
+    if (Status s = FromDevCredentials(&a, &dev_password); !s.ok()) {
+      std::cerr << "brankas login: " << s.message() << "\n";
+      return kExitUsage;
+    }
+  } else if (a.user.empty()) {
+    std::cerr << "brankas login: --user is required (or --dev-credentials FILE --as ROLE)\n";
+    return kExitUsage;
+  }
   int code = kExitOk;
   auto conn = Connection::Open("login", a.common, Auth::kNone, &code);
   if (!conn) return code;
-  auto password = ObtainSecret(a.password_file, "Password for " + a.user, "--password-file", false);
+  Result<std::string> password = dev_password;
+  if (a.dev_credentials.empty()) {
+    password = ObtainSecret(a.password_file, "Password for " + a.user, "--password-file", false);
+  }
+  WipeString(dev_password);
   if (!password.ok()) return conn->Fail(kExitUsage, password.status().message());
   std::string body = "{\"user\":";
   AppendJsonString(&body, a.user);
@@ -138,10 +175,17 @@ void AddSessionCommands(CLI::App& app, int* exit_code) {
   CLI::App* cmd = app.add_subcommand("login", "Log in: POST /v1/sessions; the token is kept in the login cache "
                                               "($XDG_CONFIG_HOME/brankas/session.json, mode 0600)");
   AddCommonOptions(cmd, &login->common);
-  cmd->add_option("--user", login->user, "User name")->required();
+  cmd->add_option("--user", login->user, "User name");
+  cmd->add_option("--dev-credentials", login->dev_credentials,
+                  "A brankasd --dev node's dev-credentials.json: server, CA, user and password from it");
+  cmd->add_option("--as", login->dev_role, "With --dev-credentials: the role whose demo user logs in")
+      ->check(CLI::IsMember({"intake", "case_worker", "supervisor", "psychologist", "medical", "legal", "auditor", "admin"}));
   cmd->add_option("--password-file", login->password_file,
                   "Read the password from the first line of this file (mode 0600) instead of asking");
-  cmd->callback([login, exit_code] { *exit_code = RunLogin(*login); });
+  cmd->callback([login, exit_code] {
+    if (!login->dev_credentials.empty() && login->dev_role.empty()) login->dev_role = "case_worker";
+    *exit_code = RunLogin(*login);
+  });
 
   auto logout = std::make_shared<CommonArgs>();
   CLI::App* out = app.add_subcommand("logout", "End the session (DELETE /v1/sessions) and remove the login cache");

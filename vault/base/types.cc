@@ -32,4 +32,10 @@ std::optional<Action> ParseAction(std::string_view n) { return ParseName<Action>
 std::string_view StageName(Stage s) { return kStageNames.at(static_cast<size_t>(s)); }
 std::optional<Stage> ParseStage(std::string_view n) { return ParseName<Stage>(kStageNames, n); }
 
+std::string EchoableName(std::string_view name) {
+  bool plain = !name.empty() && name.size() <= 40 && name[0] >= 'a' && name[0] <= 'z';
+  for (char c : name) plain = plain && ((c >= 'a' && c <= 'z') || c == '_');
+  return plain ? std::string(name) : std::string("(not a known name)");
+}
+
 }  // namespace brankas

@@ -301,7 +301,7 @@ Status Policy::ValidateGrantRequest(const Grant& g, Role grantee_role) const {
   if (!Contains(legal_basis_kinds_, kind)) {
     std::string known;
     for (const std::string& k : legal_basis_kinds_) known += (known.empty() ? "" : ", ") + k;
-    return InvalidArgument("grant: unknown legal basis kind \"" + kind + "\" (expected " + known +
+    return InvalidArgument("grant: unknown legal basis kind \"" + EchoableName(kind) + "\" (expected " + known +
                            ")");
   }
   const int needed = RequiredApprovals(g.classes);

@@ -95,25 +95,9 @@ Status Invalid(const FieldDef& f, std::string_view rule) {
   return InvalidArgument(std::move(m));
 }
 
-// Echoes an unknown field name only when it is safe to put in a log.
-std::string DescribeFieldName(std::string_view name) {
-  if (name.empty() || name.size() > 64 || !IsValidUtf8(name) ||
-      FindControl(name, /*multiline=*/false) != std::string_view::npos) {
-    return "a field name";
-  }
-  // Bidirectional overrides and isolates (U+202A..U+202E, U+2066..U+2069)
-  // could make a log line read differently from what it holds.
-  for (size_t i = 0; i + 2 < name.size(); ++i) {
-    const auto a = static_cast<unsigned char>(name[i]);
-    const auto b = static_cast<unsigned char>(name[i + 1]);
-    const auto c = static_cast<unsigned char>(name[i + 2]);
-    if (a == 0xE2 &&
-        ((b == 0x80 && c >= 0xAA && c <= 0xAE) || (b == 0x81 && c >= 0xA6 && c <= 0xA9))) {
-      return "a field name";
-    }
-  }
-  return "'" + std::string(name) + "'";
-}
+// Echoes an unknown field name only when it cannot be a value sent in the
+// wrong place (EchoableName).
+std::string DescribeFieldName(std::string_view name) { return "'" + EchoableName(name) + "'"; }
 
 Result<std::string> NormalizeText(const FieldDef& f, std::string_view v, bool multiline) {
   std::string out;

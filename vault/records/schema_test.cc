@@ -305,14 +305,17 @@ TEST_F(SchemaTest, ValidateWriteRejects) {
   EXPECT_EQ(unknown.status().code(), Code::kInvalidArgument);
   EXPECT_NE(unknown.status().message().find("'stage'"), std::string::npos);
 
+  // A value sent where a name belongs (a NIK, a person's name) is never echoed.
   const std::string long_name(65, 'x');
   for (const std::string& hostile :
        {long_name, std::string("bad\xC0\x80name"), std::string("bad\nname"),
-        std::string("bad\xE2\x80\xAEname")}) {
+        std::string("bad\xE2\x80\xAEname"), std::string("n3171011234567890"), std::string("Siti Rahma")}) {
     auto r = schema_->ValidateWrite({{hostile, "v"}});
     ASSERT_FALSE(r.ok());
-    EXPECT_NE(r.status().message().find("a field name"), std::string::npos);
+    EXPECT_NE(r.status().message().find("(not a known name)"), std::string::npos) << r.status().message();
     EXPECT_EQ(r.status().message().find("name'"), std::string::npos);
+    EXPECT_EQ(r.status().message().find("3171"), std::string::npos);
+    EXPECT_EQ(r.status().message().find("Siti"), std::string::npos);
   }
 
   // All or nothing: one bad value fails the write.

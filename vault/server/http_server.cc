@@ -38,8 +38,7 @@ class Connection;
 class ApiServer::Impl {
  public:
   Impl(Vault* vault, const ServerOptions& options)
-      : vault_(vault),
-        options_(options),
+      : options_(options),
         api_(vault, options.limits, &metrics_, options.metrics_local_only),
         ioc_(options.io_threads),
         acceptor_(ioc_),
@@ -64,7 +63,6 @@ class ApiServer::Impl {
  private:
   void Accept();
 
-  Vault* vault_;
   ServerOptions options_;
   server::Metrics metrics_;  // outlives every session (declared before ioc_)
   server::Api api_;

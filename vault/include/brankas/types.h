@@ -59,6 +59,12 @@ enum class Stage : uint8_t {
 };
 inline constexpr int kStageCount = 6;
 
+// A name the caller sent (a field, key or kind) that is safe to repeat in an
+// error message or a log: 1-40 of [a-z_], starting with a letter. No digits,
+// no capitals, no spaces — so a value sent where a name belongs (a NIK, a
+// person's name) is never echoed. Others: "(not a known name)".
+std::string EchoableName(std::string_view name);
+
 std::string_view FieldClassName(FieldClass c);   // "legal_evidence"
 std::optional<FieldClass> ParseFieldClass(std::string_view name);
 std::string_view RoleName(Role r);               // "case_worker"
