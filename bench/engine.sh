@@ -11,6 +11,9 @@
 # Synthetic data only. Takes about N x (5 x S + 30) seconds.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# The synced-put flags and the parsing, shared with bench/compare-peers.sh.
+# shellcheck source=peers/db_bench.sh source-path=SCRIPTDIR
+source "$root/bench/peers/db_bench.sh"
 rounds=3; seconds=10; build="$root/build/release"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -22,7 +25,7 @@ while [ $# -gt 0 ]; do
 done
 bench="$build/tools/brankas-bench"
 [ -x "$bench" ] || bash "$root/deploy/build.sh" "$build"
-command -v db_bench >/dev/null || bash "$root/deploy/install-deps.sh"
+db_bench_bin >/dev/null || bash "$root/deploy/install-deps.sh"
 work=$(mktemp -d /tmp/brankas-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 results="$work/results.jsonl"
@@ -30,11 +33,8 @@ results="$work/results.jsonl"
 for round in $(seq 1 "$rounds"); do
   rm -rf "$work/db"
   # db_bench's fillrandom with 8 threads, as many ops as it does in ~S seconds here.
-  out=$(db_bench --benchmarks=fillrandom --sync=1 --threads=8 --value_size=1024 \
-        --num=$((1500 * seconds)) --db="$work/db" 2>&1 | grep '^fillrandom')
-  ops=$(echo "$out" | awk '{print $5}')
-  micros=$(echo "$out" | awk '{print $3}')
-  echo "{\"round\":$round,\"system\":\"db_bench\",\"workload\":\"fillrandom sync=1 threads=8 value=1024\",\"ops_per_s\":$ops,\"micros_per_op\":$micros}" | tee -a "$results"
+  fields=$(db_bench_fillrandom "$work/db" 8 --num=$((1500 * seconds)) | db_bench_fields)
+  echo "{\"round\":$round,\"system\":\"db_bench\",\"workload\":\"fillrandom sync=1 threads=8 value=1024\",$fields}" | tee -a "$results"
   for w in create read update mixed; do
     rm -rf "$work/vault"
     line=$("$bench" --workload "$w" --concurrency 64 --seconds "$seconds" --data-dir "$work/vault" --json)

@@ -166,6 +166,7 @@ int RunDevServer(const DevOptions& o) {
   sopt.tls_cert_file = (dir / "tls/cert.pem").string();
   sopt.tls_key_file = (dir / "tls/key.pem").string();
   sopt.access_log = o.access_log;
+  sopt.workers = o.workers;
 
   VaultOptions vopt;
   vopt.data_dir = (dir / "data").string();

@@ -14,6 +14,7 @@ struct DevOptions {
   std::string schema_path, policy_path;  // from the config directory
   int synthetic_cases = 6;
   bool access_log = true;
+  int workers = 96;
 };
 
 // Serves until SIGTERM or SIGINT; returns the process exit code.

@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
   app.add_option("--unit", dev_options.unit, "--dev: the unit code of a new data directory (default DEV)");
   app.add_option("--cases", dev_options.synthetic_cases, "--dev: synthetic cases created in a new data directory")
       ->check(CLI::Range(0, 10000));
+  bool no_access_log = false;
+  app.add_option("--workers", dev_options.workers, "--dev: request worker threads (default 96)")->check(CLI::Range(1, 4096));
+  app.add_flag("--no-access-log", no_access_log, "--dev: no log line per request");
   app.add_flag("--check", check, "with --config: validate the configuration and exit");
   try {
     app.parse(argc, argv);
@@ -100,6 +103,7 @@ int main(int argc, char** argv) {
   if (dev) {
     dev_options.schema_path = brankas::tools::DefaultSchemaPath();
     dev_options.policy_path = brankas::tools::ConfigDir() + "/policy.toml";
+    dev_options.access_log = !no_access_log;
     return RunDevServer(dev_options);
   }
   return RunConfigured(config_path, check);
