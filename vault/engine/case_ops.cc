@@ -387,6 +387,12 @@ Result<std::vector<FieldVersion>> Vault::FieldHistory(const RequestContext& rc, 
       return false;
     }
     fv.value = d.masked ? MaskValue(*plain) : std::move(*plain);
+    // Writer and time are kept for the field's current version only (in the
+    // case meta); for earlier versions the audit trail holds them.
+    if (state != meta->fields.end() && state->second.version == fv.version) {
+      fv.writer = state->second.writer;
+      fv.time_us = state->second.time_us;
+    }
     versions.push_back(std::move(fv));
     return true;
   });

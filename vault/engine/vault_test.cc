@@ -86,6 +86,8 @@ TEST_F(VaultTest, UpdateKeepsHistoryAndRejectsStaleVersions) {
   ASSERT_EQ(h->size(), 2u);
   EXPECT_EQ((*h)[0].value, "Siti Rahma Lestari");
   EXPECT_EQ((*h)[1].value, "Siti Rahma");
+  EXPECT_EQ((*h)[1].writer, worker().principal.user);  // the current version knows its writer
+  EXPECT_GT((*h)[1].time_us, 0);
   auto v = vault().ReadCase(worker(), c->case_id, {.fields = {"name"}});
   ASSERT_TRUE(v.ok());
   EXPECT_EQ(v->fields.at("name"), "Siti Rahma");

@@ -26,7 +26,9 @@ TEST(ParseTargetTest, RefusesTraversalEscapesAndRepeats) {
                           "/v1/search?value=%ff%fe", "/v1/cases/x%00"}) {
     auto t = ParseTarget(bad, 2048);
     EXPECT_FALSE(t.ok()) << bad;
-    if (!t.ok()) EXPECT_EQ(t.status().code(), Code::kInvalidArgument) << bad;
+    if (!t.ok()) {
+      EXPECT_EQ(t.status().code(), Code::kInvalidArgument) << bad;
+    }
   }
   EXPECT_EQ(ParseTarget(std::string(3000, 'a'), 2048).status().code(), Code::kTooLarge);
 }

@@ -91,6 +91,8 @@ struct CaseView {
 
 struct FieldVersion {
   uint64_t version = 0;
+  // Set for the field's current version; empty / 0 for earlier ones (the
+  // audit trail records who wrote them and when).
   std::string writer;
   int64_t time_us = 0;
   std::string value;
