@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "testing/source_dir.h"
+#include "testing/run_process.h"
 #include "testing/temp_dir.h"
 
 extern char** environ;
@@ -38,24 +39,15 @@ namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
+using testing::ReadFile;
+using testing::RunProcess;
+using testing::RunResult;
 using testing::TempDir;
 
 constexpr auto kReadyTimeout = std::chrono::seconds(30);
 constexpr auto kStopTimeout = std::chrono::seconds(15);
 constexpr char kNik[] = "3171234567890123";  // synthetic
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out, err;
-  std::string all() const { return out + err; }
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 void WriteFile(const std::string& path, const std::string& text, mode_t mode) {
   {
@@ -95,37 +87,10 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
 
 // Runs the brankas binary with `args` and `env`, stdin from /dev/null.
 RunResult RunBrankas(const std::vector<std::string>& args, const std::vector<std::string>& env_extra) {
-  TempDir io;
-  const std::string out_path = io.Sub("stdout"), err_path = io.Sub("stderr");
-  std::vector<std::string> argv_storage = {BRANKAS_CLI};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<std::string> env_storage = Environment(env_extra);
-  auto argv = Pointers(argv_storage);
-  auto envp = Pointers(env_storage);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = 0;
-  int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  RunResult r;
-  if (spawned != 0) {
-    r.err = "posix_spawn failed";
-    return r;
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      r.err = "waitpid failed";
-      return r;
-    }
-  }
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = ReadFile(out_path);
-  r.err = ReadFile(err_path);
-  return r;
+  std::vector<std::string> argv = {BRANKAS_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const std::vector<std::string> env = Environment(env_extra);
+  return RunProcess(std::move(argv), &env);
 }
 
 // A `brankasd --dev` child process: started in a directory, ready when it has

@@ -29,6 +29,7 @@
 #include "brankas/store.h"
 #include "brankas/vault.h"
 #include "testing/source_dir.h"
+#include "testing/run_process.h"
 #include "testing/temp_dir.h"
 
 extern char** environ;
@@ -37,57 +38,19 @@ namespace brankas {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::ReadFile;
+using testing::RunProcess;
+using testing::RunResult;
 using testing::TempDir;
 
 constexpr char kPassphrase[] = "synthetic-cli-test-passphrase-7Qm2";
 
-struct RunResult {
-  int exit_code = -1;
-  std::string out, err;
-  std::string all() const { return out + err; }
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Runs the brankas binary with `args`, stdin from /dev/null, and collects its
 // exit code and output.
 RunResult RunBrankas(const std::vector<std::string>& args) {
-  TempDir io;
-  const std::string out_path = io.Sub("stdout"), err_path = io.Sub("stderr");
-  std::vector<std::string> argv_storage = {BRANKAS_CLI};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_storage) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  pid_t pid = 0;
-  int spawned = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  RunResult r;
-  if (spawned != 0) {
-    r.err = "posix_spawn failed";
-    return r;
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      r.err = "waitpid failed";
-      return r;
-    }
-  }
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = ReadFile(out_path);
-  r.err = ReadFile(err_path);
-  return r;
+  std::vector<std::string> argv = {BRANKAS_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunProcess(std::move(argv));
 }
 
 void WriteFile(const std::string& path, const std::string& text, mode_t mode) {

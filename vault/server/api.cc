@@ -176,22 +176,12 @@ int Api::HttpStatus(Code code) {
 }
 
 const char* Api::ApiCode(Code code) {
+  // API.md's codes are the engine's, except two the API does not expose.
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid_argument";
-    case Code::kUnauthenticated: return "unauthenticated";
-    case Code::kPermissionDenied: return "permission_denied";
-    case Code::kNotFound: return "not_found";
-    case Code::kConflict:
     case Code::kFailedPrecondition: return "conflict";
-    case Code::kSealed: return "sealed";
-    case Code::kTooLarge: return "too_large";
-    case Code::kRateLimited: return "rate_limited";
-    case Code::kUnavailable: return "unavailable";
-    case Code::kCorruption:
-    case Code::kInternal: return "internal";
+    case Code::kCorruption: return "internal";
+    default: return CodeName(code);
   }
-  return "internal";
 }
 
 HttpResponse Api::Error(const Status& status, const std::string& request_id) {
