@@ -1,11 +1,16 @@
 #include "brankas/config.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include <toml++/toml.h>
+
+#include "brankas/replication.h"
+#include "engine/case_record.h"
 
 namespace brankas {
 namespace {
@@ -63,6 +68,21 @@ class TableReader {
     return t;
   }
 
+  // An array (e.g. [[units]]), or nullptr when absent.
+  Result<const toml::array*> Array(std::string_view key) {
+    const toml::node* n = Take(key);
+    if (n == nullptr) return static_cast<const toml::array*>(nullptr);
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return Error(key, "must be an array of tables ([[" + std::string(key) + "]])");
+    return a;
+  }
+
+  // A key the other role reads: consumed, and an error when present.
+  Status OnlyFor(std::string_view key, std::string_view role) {
+    if (Take(key) == nullptr) return Status::Ok();
+    return Error(key, "is only for role = \"" + std::string(role) + "\"");
+  }
+
   Status NoUnknownKeys() const {
     if (table_ == nullptr) return Status::Ok();
     for (const auto& [k, v] : *table_) {
@@ -90,6 +110,196 @@ std::string Resolve(const std::string& base_dir, const std::string& path) {
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
 }
 
+// "HOST:PORT" or "[IPv6]:PORT" with a port in [min_port, 65535]. `host`
+// receives HOST without brackets.
+Status ParseHostPort(TableReader& r, std::string_view key, const std::string& value, int min_port,
+                     std::string* host, uint16_t* port) {
+  const size_t colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0) return r.Error(key, "must be HOST:PORT");
+  std::string h = value.substr(0, colon);
+  if (h.front() == '[' || h.back() == ']') {
+    if (h.size() < 3 || h.front() != '[' || h.back() != ']') return r.Error(key, "must be HOST:PORT");
+    h = h.substr(1, h.size() - 2);
+  }
+  const std::string p = value.substr(colon + 1);
+  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos || std::stoi(p) > 65535 ||
+      std::stoi(p) < min_port) {
+    return r.Error(key, "has an impossible port (" + std::to_string(min_port) + " to 65535)");
+  }
+  *host = std::move(h);
+  *port = static_cast<uint16_t>(std::stoi(p));
+  return Status::Ok();
+}
+
+// A unit code: the rule of Vault::Initialize (1-16 letters, digits, '-', '_').
+bool IsValidUnitCode(std::string_view code) { return code.size() <= 16 && IsWellFormedId(code); }
+
+bool IsHexKey32(std::string_view hex) {
+  if (hex.size() != 64) return false;
+  for (char ch : hex) {
+    if (!std::isxdigit(static_cast<unsigned char>(ch))) return false;
+  }
+  return true;
+}
+
+std::string Lower(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+// [api] and [limits] (role "unit").
+Status ParseApi(TableReader& top, const std::string& source, NodeConfig* c) {
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* api_table, top.Table("api"));
+  TableReader api(api_table, "api.", source);
+  std::string listen = "127.0.0.1:8443";
+  BRANKAS_RETURN_IF_ERROR(api.String("listen", &listen));
+  BRANKAS_RETURN_IF_ERROR(ParseHostPort(api, "listen", listen, 0, &c->api.listen_host, &c->api.listen_port));
+  BRANKAS_RETURN_IF_ERROR(api.String("tls_cert", &c->api.tls_cert_file));
+  BRANKAS_RETURN_IF_ERROR(api.String("tls_key", &c->api.tls_key_file));
+  if (c->api.tls_cert_file.empty()) return api.Error("tls_cert", "is required");
+  if (c->api.tls_key_file.empty()) return api.Error("tls_key", "is required");
+  BRANKAS_RETURN_IF_ERROR(api.Int("io_threads", &c->api.io_threads, 1, 64));
+  BRANKAS_RETURN_IF_ERROR(api.Int("workers", &c->api.workers, 1, 4096));
+  BRANKAS_RETURN_IF_ERROR(api.Bool("metrics_local_only", &c->api.metrics_local_only));
+  BRANKAS_RETURN_IF_ERROR(api.Bool("access_log", &c->api.access_log));
+  BRANKAS_RETURN_IF_ERROR(api.Int("drain_timeout_ms", &c->api.drain_timeout_ms, 0, kMaxMs));
+  BRANKAS_RETURN_IF_ERROR(api.NoUnknownKeys());
+
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* limits_table, top.Table("limits"));
+  TableReader lim(limits_table, "limits.", source);
+  HttpLimits& l = c->api.limits;
+  BRANKAS_RETURN_IF_ERROR(lim.Int("max_header_bytes", &l.max_header_bytes, 1024, 1 << 20));
+  BRANKAS_RETURN_IF_ERROR(lim.Int("max_body_bytes", &l.max_body_bytes, 1024, 64 << 20));
+  BRANKAS_RETURN_IF_ERROR(lim.Int("max_json_depth", &l.max_json_depth, 2, 64));
+  BRANKAS_RETURN_IF_ERROR(lim.Int("max_target_bytes", &l.max_target_bytes, 64, 64 * 1024));
+  BRANKAS_RETURN_IF_ERROR(lim.Int("handshake_timeout_ms", &l.handshake_timeout_ms, 10, kMaxMs));
+  BRANKAS_RETURN_IF_ERROR(lim.Int("request_timeout_ms", &l.request_timeout_ms, 10, kMaxMs));
+  BRANKAS_RETURN_IF_ERROR(lim.Int("idle_timeout_ms", &l.idle_timeout_ms, 10, kMaxMs));
+  BRANKAS_RETURN_IF_ERROR(lim.Int("write_timeout_ms", &l.write_timeout_ms, 10, kMaxMs));
+  BRANKAS_RETURN_IF_ERROR(lim.Int("max_connections", &l.max_connections, 1, 1'000'000));
+  return lim.NoUnknownKeys();
+}
+
+// [sessions], [audit], [commit] (role "unit").
+Status ParseVaultSections(TableReader& top, const std::string& source, NodeConfig* c) {
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* sessions_table, top.Table("sessions"));
+  TableReader ses(sessions_table, "sessions.", source);
+  BRANKAS_RETURN_IF_ERROR(ses.Int("ttl_seconds", &c->session_ttl_s, 1, 24 * 3600));
+  BRANKAS_RETURN_IF_ERROR(ses.Int("login_max_failures", &c->login_max_failures, 1, 100));
+  BRANKAS_RETURN_IF_ERROR(ses.Int("lockout_seconds", &c->login_lockout_s, 1, 7 * 24 * 3600));
+  BRANKAS_RETURN_IF_ERROR(ses.Int("password_hash_ops", &c->password_hash_ops, 1, 20));
+  BRANKAS_RETURN_IF_ERROR(ses.Int("password_hash_memory_mib", &c->password_hash_memory_mib, 8, 4096));
+  BRANKAS_RETURN_IF_ERROR(ses.Int("password_hash_concurrency", &c->password_hash_concurrency, 1, 64));
+  BRANKAS_RETURN_IF_ERROR(ses.NoUnknownKeys());
+
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* audit_table, top.Table("audit"));
+  TableReader aud(audit_table, "audit.", source);
+  BRANKAS_RETURN_IF_ERROR(aud.Int("checkpoint_every_entries", &c->checkpoint_every_entries, 1, 1'000'000));
+  BRANKAS_RETURN_IF_ERROR(aud.Int("checkpoint_every_seconds", &c->checkpoint_every_s, 1, 24 * 3600));
+  BRANKAS_RETURN_IF_ERROR(aud.NoUnknownKeys());
+
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* commit_table, top.Table("commit"));
+  TableReader com(commit_table, "commit.", source);
+  BRANKAS_RETURN_IF_ERROR(com.Int("max_group_size", &c->max_group_size, 1, 65536));
+  return com.NoUnknownKeys();
+}
+
+// [replication] (role "unit"). Paths are resolved by the caller.
+Status ParseReplication(TableReader& top, const std::string& source, ShipperOptions* r) {
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* table, top.Table("replication"));
+  TableReader rep(table, "replication.", source);
+  BRANKAS_RETURN_IF_ERROR(rep.String("central", &r->central));
+  BRANKAS_RETURN_IF_ERROR(rep.String("central_pin", &r->central_pin));
+  BRANKAS_RETURN_IF_ERROR(rep.String("tls_cert", &r->tls_cert));
+  BRANKAS_RETURN_IF_ERROR(rep.String("tls_key", &r->tls_key));
+  BRANKAS_RETURN_IF_ERROR(rep.Int("batch_max_bytes", &r->batch_max_bytes, 4 << 10, 256 << 20));
+  BRANKAS_RETURN_IF_ERROR(rep.Int("batch_max_entries", &r->batch_max_entries, 1, 1'000'000));
+  BRANKAS_RETURN_IF_ERROR(rep.Int("batch_max_wait_ms", &r->batch_max_wait_ms, 0, 60'000));
+  BRANKAS_RETURN_IF_ERROR(rep.Int("connect_timeout_ms", &r->connect_timeout_ms, 100, 600'000));
+  BRANKAS_RETURN_IF_ERROR(rep.Int("io_timeout_ms", &r->io_timeout_ms, 100, 3'600'000));
+  BRANKAS_RETURN_IF_ERROR(rep.Int("backoff_min_ms", &r->backoff_min_ms, 1, 3'600'000));
+  BRANKAS_RETURN_IF_ERROR(rep.Int("backoff_max_ms", &r->backoff_max_ms, 1, kMaxMs));
+  BRANKAS_RETURN_IF_ERROR(rep.Int("bandwidth_bytes_per_s", &r->bandwidth_bytes_per_s, 0, 10LL << 30));
+  BRANKAS_RETURN_IF_ERROR(rep.Int("outbox_quota_bytes", &r->outbox_quota_bytes, 1LL << 20, 16LL << 40));
+  BRANKAS_RETURN_IF_ERROR(rep.NoUnknownKeys());
+
+  if (r->backoff_max_ms < r->backoff_min_ms) {
+    return rep.Error("backoff_max_ms", "must be at least replication.backoff_min_ms (" +
+                                           std::to_string(r->backoff_min_ms) + ")");
+  }
+  if (r->tls_cert.empty() != r->tls_key.empty()) {
+    return rep.Error(r->tls_cert.empty() ? "tls_cert" : "tls_key",
+                     "must be set together with the other of replication.tls_cert and replication.tls_key");
+  }
+  if (!r->central.empty()) {
+    std::string host;
+    uint16_t port = 0;
+    BRANKAS_RETURN_IF_ERROR(ParseHostPort(rep, "central", r->central, 1, &host, &port));
+    if (r->central_pin.empty()) return rep.Error("central_pin", "is required when replication.central is set");
+  }
+  if (!r->central_pin.empty()) {
+    if (Status s = ValidatePin(r->central_pin); !s.ok()) {
+      return rep.Error("central_pin", "is malformed: " + s.message());
+    }
+  }
+  return Status::Ok();
+}
+
+// [central] and [[units]] (role "central"). Paths are resolved by the caller.
+Status ParseCentral(TableReader& top, const std::string& source, CentralOptions* o) {
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* table, top.Table("central"));
+  TableReader cen(table, "central.", source);
+  std::string listen = o->listen_host + ":" + std::to_string(o->listen_port);
+  BRANKAS_RETURN_IF_ERROR(cen.String("listen", &listen));
+  BRANKAS_RETURN_IF_ERROR(ParseHostPort(cen, "listen", listen, 0, &o->listen_host, &o->listen_port));
+  BRANKAS_RETURN_IF_ERROR(cen.String("tls_cert", &o->tls_cert));
+  BRANKAS_RETURN_IF_ERROR(cen.String("tls_key", &o->tls_key));
+  BRANKAS_RETURN_IF_ERROR(cen.String("signing_key", &o->signing_key_file));
+  BRANKAS_RETURN_IF_ERROR(cen.Int("max_connections", &o->max_connections, 1, 65535));
+  BRANKAS_RETURN_IF_ERROR(cen.Int("max_frame_bytes", &o->max_frame_bytes, 64 << 10, 1 << 30));
+  BRANKAS_RETURN_IF_ERROR(cen.Int("handshake_timeout_ms", &o->handshake_timeout_ms, 100, 600'000));
+  BRANKAS_RETURN_IF_ERROR(cen.Int("io_timeout_ms", &o->io_timeout_ms, 100, 3'600'000));
+  BRANKAS_RETURN_IF_ERROR(cen.NoUnknownKeys());
+  if (o->tls_cert.empty()) return cen.Error("tls_cert", "is required");
+  if (o->tls_key.empty()) return cen.Error("tls_key", "is required");
+
+  BRANKAS_ASSIGN_OR_RETURN(const toml::array* units, top.Array("units"));
+  if (units == nullptr) return Status::Ok();
+  std::map<std::string, size_t> codes;  // lower-case code -> index
+  std::map<std::string, size_t> pins;
+  for (size_t i = 0; i < units->size(); ++i) {
+    const std::string name = "units[" + std::to_string(i) + "]";
+    const toml::table* t = (*units)[i].as_table();
+    if (t == nullptr) return top.Error(name, "must be a table");
+    TableReader ur(t, name + ".", source);
+    CentralUnit u;
+    BRANKAS_RETURN_IF_ERROR(ur.String("code", &u.code));
+    BRANKAS_RETURN_IF_ERROR(ur.String("pin", &u.pin));
+    BRANKAS_RETURN_IF_ERROR(ur.String("node_key", &u.node_key));
+    BRANKAS_RETURN_IF_ERROR(ur.NoUnknownKeys());
+    if (u.code.empty()) return ur.Error("code", "is required");
+    if (!IsValidUnitCode(u.code)) return ur.Error("code", "must be 1-16 letters, digits, '-' or '_'");
+    if (u.pin.empty()) return ur.Error("pin", "is required");
+    if (Status s = ValidatePin(u.pin); !s.ok()) return ur.Error("pin", "is malformed: " + s.message());
+    if (!u.node_key.empty()) {
+      if (!IsHexKey32(u.node_key)) {
+        return ur.Error("node_key", "must be 64 hex digits (the Ed25519 node key `brankas init` prints)");
+      }
+      u.node_key = Lower(u.node_key);
+    }
+    if (auto [it, fresh] = codes.emplace(Lower(u.code), i); !fresh) {
+      return ur.Error("code", "repeats the code of units[" + std::to_string(it->second) + "] (\"" +
+                                  o->units[it->second].code + "\")");
+    }
+    if (auto [it, fresh] = pins.emplace(u.pin, i); !fresh) {
+      return ur.Error("pin", "repeats the pin of units[" + std::to_string(it->second) + "] (\"" +
+                                 o->units[it->second].code + "\")");
+    }
+    o->units.push_back(std::move(u));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& source) {
@@ -109,73 +319,23 @@ Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& sou
   if (c.role != "unit" && c.role != "central") return top.Error("role", "must be \"unit\" or \"central\"");
   BRANKAS_RETURN_IF_ERROR(top.String("data_dir", &c.data_dir));
   if (c.data_dir.empty()) return top.Error("data_dir", "is required");
-  BRANKAS_RETURN_IF_ERROR(top.String("schema", &c.schema_path));
-  BRANKAS_RETURN_IF_ERROR(top.String("policy", &c.policy_path));
-  BRANKAS_RETURN_IF_ERROR(top.String("unseal_passphrase_file", &c.unseal_passphrase_file));
-
-  BRANKAS_ASSIGN_OR_RETURN(const toml::table* api_table, top.Table("api"));
-  TableReader api(api_table, "api.", source);
-  std::string listen = "127.0.0.1:8443";
-  BRANKAS_RETURN_IF_ERROR(api.String("listen", &listen));
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return api.Error("listen", "must be HOST:PORT");
-  c.api.listen_host = listen.substr(0, colon);
-  if (c.api.listen_host.size() > 2 && c.api.listen_host.front() == '[') {
-    c.api.listen_host = c.api.listen_host.substr(1, c.api.listen_host.size() - 2);
-  }
-  {
-    const std::string port = listen.substr(colon + 1);
-    if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-        std::stoi(port) > 65535) {
-      return api.Error("listen", "has an impossible port");
+  const bool central = c.role == "central";
+  if (central) {
+    for (const char* key : {"schema", "policy", "unseal_passphrase_file", "api", "limits", "sessions", "audit",
+                            "commit", "replication"}) {
+      BRANKAS_RETURN_IF_ERROR(top.OnlyFor(key, "unit"));
     }
-    c.api.listen_port = static_cast<uint16_t>(std::stoi(port));
+    BRANKAS_RETURN_IF_ERROR(ParseCentral(top, source, &c.central));
+  } else {
+    BRANKAS_RETURN_IF_ERROR(top.OnlyFor("central", "central"));
+    BRANKAS_RETURN_IF_ERROR(top.OnlyFor("units", "central"));
+    BRANKAS_RETURN_IF_ERROR(top.String("schema", &c.schema_path));
+    BRANKAS_RETURN_IF_ERROR(top.String("policy", &c.policy_path));
+    BRANKAS_RETURN_IF_ERROR(top.String("unseal_passphrase_file", &c.unseal_passphrase_file));
+    BRANKAS_RETURN_IF_ERROR(ParseApi(top, source, &c));
+    BRANKAS_RETURN_IF_ERROR(ParseVaultSections(top, source, &c));
+    BRANKAS_RETURN_IF_ERROR(ParseReplication(top, source, &c.replication));
   }
-  BRANKAS_RETURN_IF_ERROR(api.String("tls_cert", &c.api.tls_cert_file));
-  BRANKAS_RETURN_IF_ERROR(api.String("tls_key", &c.api.tls_key_file));
-  if (c.api.tls_cert_file.empty()) return api.Error("tls_cert", "is required");
-  if (c.api.tls_key_file.empty()) return api.Error("tls_key", "is required");
-  BRANKAS_RETURN_IF_ERROR(api.Int("io_threads", &c.api.io_threads, 1, 64));
-  BRANKAS_RETURN_IF_ERROR(api.Int("workers", &c.api.workers, 1, 4096));
-  BRANKAS_RETURN_IF_ERROR(api.Bool("metrics_local_only", &c.api.metrics_local_only));
-  BRANKAS_RETURN_IF_ERROR(api.Bool("access_log", &c.api.access_log));
-  BRANKAS_RETURN_IF_ERROR(api.Int("drain_timeout_ms", &c.api.drain_timeout_ms, 0, kMaxMs));
-  BRANKAS_RETURN_IF_ERROR(api.NoUnknownKeys());
-
-  BRANKAS_ASSIGN_OR_RETURN(const toml::table* limits_table, top.Table("limits"));
-  TableReader lim(limits_table, "limits.", source);
-  HttpLimits& l = c.api.limits;
-  BRANKAS_RETURN_IF_ERROR(lim.Int("max_header_bytes", &l.max_header_bytes, 1024, 1 << 20));
-  BRANKAS_RETURN_IF_ERROR(lim.Int("max_body_bytes", &l.max_body_bytes, 1024, 64 << 20));
-  BRANKAS_RETURN_IF_ERROR(lim.Int("max_json_depth", &l.max_json_depth, 2, 64));
-  BRANKAS_RETURN_IF_ERROR(lim.Int("max_target_bytes", &l.max_target_bytes, 64, 64 * 1024));
-  BRANKAS_RETURN_IF_ERROR(lim.Int("handshake_timeout_ms", &l.handshake_timeout_ms, 10, kMaxMs));
-  BRANKAS_RETURN_IF_ERROR(lim.Int("request_timeout_ms", &l.request_timeout_ms, 10, kMaxMs));
-  BRANKAS_RETURN_IF_ERROR(lim.Int("idle_timeout_ms", &l.idle_timeout_ms, 10, kMaxMs));
-  BRANKAS_RETURN_IF_ERROR(lim.Int("write_timeout_ms", &l.write_timeout_ms, 10, kMaxMs));
-  BRANKAS_RETURN_IF_ERROR(lim.Int("max_connections", &l.max_connections, 1, 1'000'000));
-  BRANKAS_RETURN_IF_ERROR(lim.NoUnknownKeys());
-
-  BRANKAS_ASSIGN_OR_RETURN(const toml::table* sessions_table, top.Table("sessions"));
-  TableReader ses(sessions_table, "sessions.", source);
-  BRANKAS_RETURN_IF_ERROR(ses.Int("ttl_seconds", &c.session_ttl_s, 1, 24 * 3600));
-  BRANKAS_RETURN_IF_ERROR(ses.Int("login_max_failures", &c.login_max_failures, 1, 100));
-  BRANKAS_RETURN_IF_ERROR(ses.Int("lockout_seconds", &c.login_lockout_s, 1, 7 * 24 * 3600));
-  BRANKAS_RETURN_IF_ERROR(ses.Int("password_hash_ops", &c.password_hash_ops, 1, 20));
-  BRANKAS_RETURN_IF_ERROR(ses.Int("password_hash_memory_mib", &c.password_hash_memory_mib, 8, 4096));
-  BRANKAS_RETURN_IF_ERROR(ses.Int("password_hash_concurrency", &c.password_hash_concurrency, 1, 64));
-  BRANKAS_RETURN_IF_ERROR(ses.NoUnknownKeys());
-
-  BRANKAS_ASSIGN_OR_RETURN(const toml::table* audit_table, top.Table("audit"));
-  TableReader aud(audit_table, "audit.", source);
-  BRANKAS_RETURN_IF_ERROR(aud.Int("checkpoint_every_entries", &c.checkpoint_every_entries, 1, 1'000'000));
-  BRANKAS_RETURN_IF_ERROR(aud.Int("checkpoint_every_seconds", &c.checkpoint_every_s, 1, 24 * 3600));
-  BRANKAS_RETURN_IF_ERROR(aud.NoUnknownKeys());
-
-  BRANKAS_ASSIGN_OR_RETURN(const toml::table* commit_table, top.Table("commit"));
-  TableReader com(commit_table, "commit.", source);
-  BRANKAS_RETURN_IF_ERROR(com.Int("max_group_size", &c.max_group_size, 1, 65536));
-  BRANKAS_RETURN_IF_ERROR(com.NoUnknownKeys());
 
   BRANKAS_ASSIGN_OR_RETURN(const toml::table* log_table, top.Table("log"));
   TableReader log(log_table, "log.", source);
@@ -188,12 +348,33 @@ Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& sou
   BRANKAS_RETURN_IF_ERROR(top.NoUnknownKeys());
 
   c.data_dir = Resolve(base, c.data_dir);
+  c.log_file = Resolve(base, c.log_file);
+  if (central) {
+    CentralOptions& o = c.central;
+    o.tls_cert = Resolve(base, o.tls_cert);
+    o.tls_key = Resolve(base, o.tls_key);
+    if (o.signing_key_file.empty()) {
+      std::filesystem::path dir = std::filesystem::path(c.data_dir).lexically_normal();
+      if (!dir.has_filename()) dir = dir.parent_path();  // "/var/lib/x/" -> "/var/lib/x"
+      o.signing_key_file = (dir.parent_path() / "central-signing.key").string();
+    } else {
+      o.signing_key_file = Resolve(base, o.signing_key_file);
+    }
+    return c;
+  }
   c.schema_path = Resolve(base, c.schema_path.empty() ? "schema.toml" : c.schema_path);
   c.policy_path = Resolve(base, c.policy_path.empty() ? "policy.toml" : c.policy_path);
   c.unseal_passphrase_file = Resolve(base, c.unseal_passphrase_file);
   c.api.tls_cert_file = Resolve(base, c.api.tls_cert_file);
   c.api.tls_key_file = Resolve(base, c.api.tls_key_file);
-  c.log_file = Resolve(base, c.log_file);
+  ShipperOptions& r = c.replication;
+  if (r.tls_cert.empty()) {
+    r.tls_cert = c.api.tls_cert_file;
+    r.tls_key = c.api.tls_key_file;
+  } else {
+    r.tls_cert = Resolve(base, r.tls_cert);
+    r.tls_key = Resolve(base, r.tls_key);
+  }
   return c;
 }
 

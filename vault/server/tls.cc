@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "brankas/replication.h"
 #include "brankas/server.h"
 
 namespace brankas {
@@ -37,7 +38,48 @@ Result<std::unique_ptr<boost::asio::ssl::context>> MakeServerTlsContext(const st
   return ctx;
 }
 
+std::string PinOfCertificate(X509* cert) {
+  if (cert == nullptr) return {};
+  unsigned char* der = nullptr;
+  int len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  if (len <= 0) return {};
+  unsigned char digest[32];
+  unsigned int digest_len = 0;
+  const bool ok = EVP_Digest(der, static_cast<size_t>(len), digest, &digest_len, EVP_sha256(), nullptr) == 1;
+  OPENSSL_free(der);
+  if (!ok || digest_len != sizeof(digest)) return {};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string pin = "sha256:";
+  for (unsigned char c : digest) {
+    pin.push_back(kHex[c >> 4]);
+    pin.push_back(kHex[c & 15]);
+  }
+  return pin;
+}
+
 }  // namespace server
+
+Result<std::string> PinOfCertificateFile(const std::string& cert_pem_path) {
+  FILE* f = fopen(cert_pem_path.c_str(), "r");
+  if (f == nullptr) return InvalidArgument("cannot read the certificate " + cert_pem_path);
+  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
+  fclose(f);
+  if (cert == nullptr) return InvalidArgument(cert_pem_path + " holds no PEM certificate");
+  std::string pin = server::PinOfCertificate(cert);
+  X509_free(cert);
+  if (pin.empty()) return Internal("cannot hash the public key of " + cert_pem_path);
+  return pin;
+}
+
+Status ValidatePin(std::string_view pin) {
+  constexpr std::string_view kPrefix = "sha256:";
+  bool ok = pin.size() == kPrefix.size() + 64 && pin.substr(0, kPrefix.size()) == kPrefix;
+  for (size_t i = kPrefix.size(); ok && i < pin.size(); ++i) {
+    ok = (pin[i] >= '0' && pin[i] <= '9') || (pin[i] >= 'a' && pin[i] <= 'f');
+  }
+  if (!ok) return InvalidArgument("a pin is \"sha256:\" followed by 64 lowercase hex digits");
+  return Status::Ok();
+}
 
 namespace {
 
@@ -79,7 +121,7 @@ Status GenerateSelfSignedIdentity(const std::string& cert_path, const std::strin
   if (!AddExtension(cert.get(), NID_subject_alt_name, "IP:127.0.0.1,DNS:localhost") ||
       !AddExtension(cert.get(), NID_basic_constraints, "critical,CA:TRUE,pathlen:0") ||
       !AddExtension(cert.get(), NID_key_usage, "critical,digitalSignature,keyCertSign") ||
-      !AddExtension(cert.get(), NID_ext_key_usage, "serverAuth")) {
+      !AddExtension(cert.get(), NID_ext_key_usage, "serverAuth,clientAuth")) {
     return Internal("cannot build the certificate extensions");
   }
   if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) return Internal("cannot sign the certificate");

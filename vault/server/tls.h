@@ -8,11 +8,17 @@
 
 #include "brankas/status.h"
 
+typedef struct x509_st X509;
+
 namespace brankas::server {
 
 // Loads a PEM certificate chain and private key. kInvalidArgument naming the
 // file when either cannot be read or they do not match.
 Result<std::unique_ptr<boost::asio::ssl::context>> MakeServerTlsContext(const std::string& cert_file,
                                                                          const std::string& key_file);
+
+// The pin of a certificate's public key ("sha256:" + hex, see brankas/replication.h);
+// empty if it cannot be computed.
+std::string PinOfCertificate(X509* cert);
 
 }  // namespace brankas::server
