@@ -46,14 +46,18 @@ Result<InitResult> Vault::Initialize(VaultOptions options, const InitOptions& in
   BRANKAS_ASSIGN_OR_RETURN(auto existing, store->Get(Column::kMeta, kUnitKey));
   if (existing) return FailedPrecondition("the data directory already holds a node");
 
+  const std::string generation = RandomBytes(16);
   Batch identity;
   identity.Put(Column::kMeta, kUnitKey, init.unit);
-  identity.Put(Column::kMeta, kGenerationKey, RandomBytes(16));
+  identity.Put(Column::kMeta, kGenerationKey, generation);
   BRANKAS_RETURN_IF_ERROR(store->Write(identity, Durability::kSync));
 
   Batch keys_batch;
   BRANKAS_ASSIGN_OR_RETURN(InitResult result, KeyRing::Initialize(*store, init, &keys_batch));
+  // The identity again, so that the first changelog entry carries it (the
+  // central node's copy must hold everything the unit replicates).
   keys_batch.Put(Column::kMeta, kUnitKey, init.unit);
+  keys_batch.Put(Column::kMeta, kGenerationKey, generation);
   BRANKAS_ASSIGN_OR_RETURN(auto changelog, ChangelogWriter::Open(*store));
   int64_t now = options.now_us ? options.now_us() : SystemNowUs();
   changelog->Append(now, &keys_batch);

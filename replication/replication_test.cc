@@ -1,0 +1,459 @@
+// Replication in one process: a real vault, a real Shipper, a real CentralNode,
+// mutual TLS on 127.0.0.1 with generated identities, real RocksDB directories.
+// The multi-process fault tests (SIGKILL, the fault proxy) are in
+// tests/integration/replication_fault_test.cc.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "brankas/changelog.h"
+#include "brankas/server.h"
+#include "brankas/synth.h"
+#include "engine/vault_test_util.h"
+#include "replication/central.h"
+#include "replication/channel.h"
+#include "replication/prefix_store.h"
+#include "replication/restore.h"
+#include "replication/shipper.h"
+
+namespace brankas::repl {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct Identity {
+  std::string cert, key, pin;
+};
+
+Identity MakeIdentity(const testing::TempDir& dir, const std::string& name) {
+  Identity id{dir.Sub(name + "-cert.pem"), dir.Sub(name + "-key.pem"), ""};
+  EXPECT_TRUE(GenerateSelfSignedIdentity(id.cert, id.key, name).ok());
+  auto pin = PinOfCertificateFile(id.cert);
+  EXPECT_TRUE(pin.ok());
+  id.pin = pin.ok() ? *pin : "";
+  return id;
+}
+
+// Waits (bounded) until pred() holds.
+template <typename Pred>
+bool WaitFor(Pred pred, std::chrono::milliseconds limit = 20s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < until) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return pred();
+}
+
+class ReplicationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(InitCrypto().ok());
+    central_id_ = MakeIdentity(dir_, "central");
+    unit_id_ = MakeIdentity(dir_, "unit");
+    stranger_id_ = MakeIdentity(dir_, "stranger");
+    unit_.Init();
+    unit_.OpenUnsealed();
+  }
+
+  CentralOptions CentralOpts() {
+    CentralOptions o;
+    o.listen_port = 0;
+    o.tls_cert = central_id_.cert;
+    o.tls_key = central_id_.key;
+    o.signing_key_file = dir_.Sub("central-signing.key");
+    o.handshake_timeout_ms = 2000;
+    o.io_timeout_ms = 5000;
+    o.units.push_back({"KPG", unit_id_.pin, ""});
+    return o;
+  }
+
+  void StartCentral() {
+    auto c = CentralNode::Start(dir_.Sub("central"), CentralOpts());
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    central_ = std::move(*c);
+    central_port_ = central_->port();
+  }
+
+  ShipperOptions ShipperOpts(const Identity& id) {
+    ShipperOptions o;
+    o.central = "127.0.0.1:" + std::to_string(central_port_);
+    o.central_pin = central_id_.pin;
+    o.tls_cert = id.cert;
+    o.tls_key = id.key;
+    o.backoff_min_ms = 20;
+    o.backoff_max_ms = 200;
+    o.connect_timeout_ms = 2000;
+    o.io_timeout_ms = 5000;
+    o.batch_max_wait_ms = 5;
+    return o;
+  }
+
+  std::vector<std::string> CreateCases(int n, std::vector<std::string>* values = nullptr) {
+    SyntheticGenerator gen(static_cast<uint64_t>(n) * 7919 + cases_made_);
+    std::vector<std::string> ids;
+    for (int i = 0; i < n; ++i) {
+      // Only the fields intake may write (policy.toml), as intake registers a case.
+      const RequestContext intake = unit_.Ctx("ina", Role::kIntake);
+      const CaseContext own{"", "KPG", "ina", {}};
+      FieldValues fields;
+      for (auto& [name, value] : gen.NewCase()) {
+        const FieldDef* def = unit_.vault().schema().Find(name);
+        if (def == nullptr || !unit_.vault().policy().Decide(intake.principal, Action::kWrite, def->cls, own, {}, 0).allowed) {
+          continue;
+        }
+        // Identifying values (names, NIK, addresses, narratives), not enum words
+        // that also name things such as field classes.
+        if (values != nullptr && value.size() >= 12 && value.find_first_of(" 0123456789") != std::string::npos) {
+          values->push_back(value);
+        }
+        fields.emplace(name, std::move(value));
+      }
+      auto r = unit_.vault().CreateCase(intake, fields, {"citra"});
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      if (r.ok()) ids.push_back(r->case_id);
+    }
+    cases_made_ += n;
+    return ids;
+  }
+
+  bool CaughtUp(Shipper& s) {
+    auto st = s.status();
+    return st.acked_seq == unit_.vault().changelog_head().seq && st.acked_seq > 0;
+  }
+
+  std::string UnitDigest() {
+    auto snap = unit_.vault().store().Snapshot();
+    EXPECT_TRUE(snap.ok());
+    auto d = ReplicatedDigest(**snap, "");
+    EXPECT_TRUE(d.ok());
+    return d.ok() ? d->digest : "";
+  }
+
+  testing::TempDir dir_;
+  Identity central_id_, unit_id_, stranger_id_;
+  testing::VaultFixture unit_{"KPG"};
+  std::unique_ptr<CentralNode> central_;
+  uint16_t central_port_ = 0;
+  int cases_made_ = 0;
+};
+
+TEST_F(ReplicationTest, ShipsTheChangelogAndTheCopyEqualsTheUnit) {
+  StartCentral();
+  CreateCases(20);
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
+  ASSERT_TRUE(shipper.ok()) << shipper.status().ToString();
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); })) << (*shipper)->status().last_error;
+  CreateCases(30);  // while connected
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); })) << (*shipper)->status().last_error;
+
+  auto drill = central_->Drill("KPG");
+  ASSERT_TRUE(drill.ok()) << drill.status().ToString();
+  EXPECT_TRUE(drill->ok) << drill->problem;
+  EXPECT_TRUE(drill->audit.intact);
+  EXPECT_EQ(drill->digest, UnitDigest());
+  EXPECT_EQ(drill->cursor.seq, unit_.vault().changelog_head().seq);
+  EXPECT_EQ(drill->cursor.hash, unit_.vault().changelog_head().hash);
+
+  auto st = (*shipper)->status();
+  EXPECT_TRUE(st.enabled);
+  EXPECT_EQ(st.lag_entries, 0u);
+  EXPECT_EQ(st.bytes_pending, 0u);
+  EXPECT_GT(st.entries_sent, 0u);
+  EXPECT_EQ(st.consecutive_failures, 0u);
+  EXPECT_TRUE(st.alarms.empty());
+  // The outbox is pruned up to the acknowledged sequence.
+  uint64_t left = 0;
+  ASSERT_TRUE(unit_.vault().store().Scan(Column::kChangelog, "", "", [&](std::string_view, std::string_view) {
+    ++left;
+    return true;
+  }).ok());
+  EXPECT_EQ(left, 0u);
+}
+
+TEST_F(ReplicationTest, CheckpointsAreCountersigned) {
+  StartCentral();
+  CreateCases(120);  // checkpoint_every_entries = 50 in the fixture: several checkpoints
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
+  ASSERT_TRUE(shipper.ok());
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); }));
+  uint64_t receipts = 0;
+  ASSERT_TRUE(unit_.vault().store().Scan(Column::kMeta, kReceiptPrefix, "", [&](std::string_view, std::string_view v) {
+    auto r = DecodeReceipt(v);
+    EXPECT_TRUE(r.ok());
+    if (r.ok()) {
+      EXPECT_TRUE(VerifyReceipt(*r));
+      EXPECT_EQ(r->central_key, central_->public_key());
+    }
+    ++receipts;
+    return true;
+  }).ok());
+  EXPECT_GT(receipts, 0u);
+  EXPECT_EQ((*shipper)->status().receipts, receipts);
+}
+
+TEST_F(ReplicationTest, KeepsWorkingWhileTheCentralIsAwayAndCatchesUp) {
+  StartCentral();
+  central_.reset();  // away before the unit ever reaches it
+  auto opts = ShipperOpts(unit_id_);
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", opts);
+  ASSERT_TRUE(shipper.ok());
+  CreateCases(25);
+  ASSERT_TRUE(WaitFor([&] { return (*shipper)->status().consecutive_failures >= 2; }));
+  auto st = (*shipper)->status();
+  EXPECT_EQ(st.acked_seq, 0u);
+  EXPECT_GT(st.lag_entries, 0u);
+  EXPECT_GT(st.bytes_pending, 0u);
+  EXPECT_FALSE(st.last_error.empty());
+
+  auto o = CentralOpts();
+  o.listen_port = central_port_;
+  auto c = CentralNode::Start(dir_.Sub("central"), o);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  central_ = std::move(*c);
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); })) << (*shipper)->status().last_error;
+  auto drill = central_->Drill("KPG");
+  ASSERT_TRUE(drill.ok());
+  EXPECT_EQ(drill->digest, UnitDigest());
+}
+
+TEST_F(ReplicationTest, OutboxQuotaRaisesAnAlarmAndKeepsTheData) {
+  StartCentral();
+  central_.reset();
+  auto opts = ShipperOpts(unit_id_);
+  opts.outbox_quota_bytes = 1;  // anything over one byte
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", opts);
+  ASSERT_TRUE(shipper.ok());
+  CreateCases(3);
+  ASSERT_TRUE(WaitFor([&] { return !(*shipper)->status().alarms.empty(); }));
+  EXPECT_NE((*shipper)->status().alarms[0].find("outbox over quota"), std::string::npos);
+  uint64_t kept = 0;
+  ASSERT_TRUE(unit_.vault().store().Scan(Column::kChangelog, "", "", [&](std::string_view, std::string_view) {
+    ++kept;
+    return true;
+  }).ok());
+  EXPECT_GT(kept, 0u);
+}
+
+TEST_F(ReplicationTest, AnUnpinnedUnitKeyIsRefused) {
+  StartCentral();
+  CreateCases(2);
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(stranger_id_));
+  ASSERT_TRUE(shipper.ok());
+  ASSERT_TRUE(WaitFor([&] { return (*shipper)->status().consecutive_failures >= 2; }));
+  EXPECT_EQ((*shipper)->status().acked_seq, 0u);
+  for (const auto& u : central_->Units()) EXPECT_TRUE(u.cursor.generation.empty());
+}
+
+TEST_F(ReplicationTest, AnUnpinnedCentralKeyIsRefused) {
+  StartCentral();
+  CreateCases(2);
+  auto opts = ShipperOpts(unit_id_);
+  opts.central_pin = stranger_id_.pin;  // the unit expects another central key
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", opts);
+  ASSERT_TRUE(shipper.ok());
+  ASSERT_TRUE(WaitFor([&] { return (*shipper)->status().consecutive_failures >= 2; }));
+  auto st = (*shipper)->status();
+  EXPECT_EQ(st.acked_seq, 0u);
+  EXPECT_NE(st.last_error.find("pinned"), std::string::npos) << st.last_error;
+}
+
+// A raw session with the unit's own identity, to send what a well-behaved
+// shipper never would.
+class RawSession {
+ public:
+  RawSession(const Identity& id, const Identity& central, uint16_t port) {
+    auto ctx = MakeChannelContext(false, id.cert, id.key);
+    EXPECT_TRUE(ctx.ok());
+    auto ch = TlsChannel::Connect(*ctx, "127.0.0.1", port, central.pin, 2000);
+    EXPECT_TRUE(ch.ok()) << ch.status().ToString();
+    if (ch.ok()) ch_ = std::move(*ch);
+  }
+  Result<Frame> Send(MsgType type, const std::string& payload) {
+    BRANKAS_RETURN_IF_ERROR(ch_->WriteFrame(type, payload, 2000));
+    return ch_->ReadFrame(1 << 24, 5000);
+  }
+  std::unique_ptr<TlsChannel> ch_;
+};
+
+TEST_F(ReplicationTest, AReplayedOrAlteredEntryIsRefusedWithAnAlarm) {
+  StartCentral();
+  CreateCases(3);
+  // Keep a copy of the outbox before the shipper prunes it.
+  std::vector<std::string> entries;
+  ASSERT_TRUE(unit_.vault().store().Scan(Column::kChangelog, "", "", [&](std::string_view, std::string_view v) {
+    entries.emplace_back(v);
+    return true;
+  }).ok());
+  ASSERT_GE(entries.size(), 3u);
+  {
+    auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
+    ASSERT_TRUE(shipper.ok());
+    ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); }));
+  }
+  auto generation = *unit_.vault().store().Get(Column::kMeta, kGenerationKey);
+  const std::string digest_before = central_->Drill("KPG")->digest;
+
+  RawSession raw(unit_id_, central_id_, central_->port());
+  ASSERT_TRUE(raw.ch_);
+  Hello hello{kProtocolVersion, "KPG", *generation, 0};
+  auto cursor = raw.Send(MsgType::kHello, Encode(hello));
+  ASSERT_TRUE(cursor.ok());
+  ASSERT_EQ(cursor->type, MsgType::kCursor);
+
+  // An identical replay is ignored and acknowledged at the cursor.
+  Push replay{*generation, {entries[0], entries[1]}};
+  auto ack = raw.Send(MsgType::kPush, Encode(replay));
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->type, MsgType::kAck);
+
+  // An altered old entry (re-hashed so it is self-consistent) is a conflict.
+  auto e = DecodeChangelogEntry(entries[1]);
+  ASSERT_TRUE(e.ok());
+  ASSERT_FALSE(e->mutations.empty());
+  e->mutations[0].value += "x";
+  e->hash = ComputeChangelogHash(*e);
+  Push altered{*generation, {EncodeChangelogEntry(*e)}};
+  auto refused = raw.Send(MsgType::kPush, Encode(altered));
+  ASSERT_TRUE(refused.ok());
+  ASSERT_EQ(refused->type, MsgType::kError);
+  EXPECT_EQ(DecodeError(refused->payload)->code, ErrorCode::kConflict);
+  auto units = central_->Units();
+  ASSERT_EQ(units.size(), 1u);
+  ASSERT_FALSE(units[0].alarms.empty());
+  EXPECT_NE(units[0].alarms.back().find("differs"), std::string::npos);
+  EXPECT_EQ(central_->Drill("KPG")->digest, digest_before);  // nothing changed
+}
+
+TEST_F(ReplicationTest, AGapOrAForkHaltsTheStream) {
+  StartCentral();
+  CreateCases(2);
+  auto generation = *unit_.vault().store().Get(Column::kMeta, kGenerationKey);
+  std::vector<std::string> entries;
+  ASSERT_TRUE(unit_.vault().store().Scan(Column::kChangelog, "", "", [&](std::string_view, std::string_view v) {
+    entries.emplace_back(v);
+    return true;
+  }).ok());
+  ASSERT_GE(entries.size(), 2u);
+  {
+    RawSession raw(unit_id_, central_id_, central_->port());
+    ASSERT_TRUE(raw.Send(MsgType::kHello, Encode(Hello{kProtocolVersion, "KPG", *generation, 0})).ok());
+    auto refused = raw.Send(MsgType::kPush, Encode(Push{*generation, {entries[1]}}));  // skips entry 1
+    ASSERT_TRUE(refused.ok());
+    ASSERT_EQ(refused->type, MsgType::kError);
+    EXPECT_EQ(DecodeError(refused->payload)->code, ErrorCode::kHalted);
+  }
+  // Halted durably: a well-behaved shipper is refused too, even after a restart of the central node.
+  central_.reset();
+  StartCentral();
+  auto units = central_->Units();
+  ASSERT_EQ(units.size(), 1u);
+  EXPECT_TRUE(units[0].halted);
+  EXPECT_NE(units[0].halt_reason.find("gap"), std::string::npos);
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
+  ASSERT_TRUE(shipper.ok());
+  ASSERT_TRUE(WaitFor([&] { return !(*shipper)->status().alarms.empty(); }));
+  EXPECT_NE((*shipper)->status().alarms[0].find("halted"), std::string::npos);
+  EXPECT_EQ((*shipper)->status().acked_seq, 0u);
+}
+
+TEST_F(ReplicationTest, TheCentralCopyHoldsNoFieldValue) {
+  StartCentral();
+  std::vector<std::string> values;
+  CreateCases(10, &values);
+  ASSERT_GT(values.size(), 20u);
+  {
+    auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
+    ASSERT_TRUE(shipper.ok());
+    ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); }));
+  }
+  central_.reset();  // flushes nothing on purpose: the WAL is read as it is
+  // Read every byte of the central node's directory, as a thief would.
+  std::string all;
+  for (const auto& f : fs::recursive_directory_iterator(dir_.Sub("central"))) {
+    if (!f.is_regular_file()) continue;
+    std::ifstream in(f.path(), std::ios::binary);
+    all.append(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(all.size(), 10'000u);
+  for (const std::string& v : values) EXPECT_EQ(all.find(v), std::string::npos) << "a field value is on the central node: " << v;
+}
+
+TEST_F(ReplicationTest, ADestroyedUnitIsRestoredAndItsOldGenerationCannotPush) {
+  StartCentral();
+  auto ids = CreateCases(15);
+  // A second version of one field: history must come back too.
+  auto updated = unit_.vault().UpdateCase(unit_.Ctx("citra", Role::kCaseWorker), ids[0], {{"name", "Nama Kedua Sintetis"}}, 1);
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  {
+    auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
+    ASSERT_TRUE(shipper.ok());
+    ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); }));
+  }
+  const std::string digest = UnitDigest();
+  const std::string node_key = ToHex(unit_.vault().node_public_key());
+  const auto old_generation = *unit_.vault().store().Get(Column::kMeta, kGenerationKey);
+  unit_.vault_ptr().reset();  // the unit is "destroyed": its directory is replaced below
+
+  // Keep the old directory (a stolen or stale copy), restore into the same path.
+  fs::copy(unit_.data_dir(), dir_.Sub("old-copy"), fs::copy_options::recursive);
+  RestoreOptions ro;
+  ro.central = "127.0.0.1:" + std::to_string(central_->port());
+  ro.central_pin = central_id_.pin;
+  ro.tls_cert = unit_id_.cert;
+  ro.tls_key = unit_id_.key;
+  ro.unit = "KPG";
+  ro.data_dir = unit_.data_dir();
+  ro.node_key_hex = node_key;
+  uint64_t progress_calls = 0;
+  ro.progress = [&](uint64_t, uint64_t) { ++progress_calls; };
+  auto report = RestoreFromCentral(ro);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_GT(report->records, 100u);
+  EXPECT_GT(progress_calls, 0u);
+  EXPECT_TRUE(report->audit.intact);
+  EXPECT_EQ(report->old_generation, *old_generation);
+  EXPECT_NE(report->new_generation, *old_generation);
+  EXPECT_FALSE(report->moved_aside.empty());
+
+  // The restored node opens sealed, unseals with the unit's passphrase, and has every case.
+  unit_.OpenUnsealed();
+  for (const auto& id : ids) {
+    auto c = unit_.vault().ReadCase(unit_.Ctx("citra", Role::kCaseWorker), id);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+  }
+  auto history = unit_.vault().FieldHistory(unit_.Ctx("citra", Role::kCaseWorker), ids[0], "name");
+  ASSERT_TRUE(history.ok()) << history.status().ToString();
+  EXPECT_EQ(history->size(), 2u);
+  auto verify = unit_.vault().VerifyAudit(unit_.Ctx("audit", Role::kAuditor));
+  ASSERT_TRUE(verify.ok());
+  EXPECT_TRUE(verify->intact) << verify->problem;
+
+  // The restored unit ships its new generation on top of the same copy.
+  CreateCases(3);
+  {
+    auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
+    ASSERT_TRUE(shipper.ok());
+    ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); })) << (*shipper)->status().last_error;
+    EXPECT_EQ(central_->Drill("KPG")->digest, UnitDigest());
+  }
+  EXPECT_NE(UnitDigest(), digest);
+
+  // The old copy comes back to life: refused as a retired generation, with an alarm.
+  StoreOptions so;
+  auto old_store = OpenRocksStore(dir_.Sub("old-copy"), so);
+  ASSERT_TRUE(old_store.ok()) << old_store.status().ToString();
+  auto stale = Shipper::Start(old_store->get(), "KPG", ShipperOpts(unit_id_));
+  ASSERT_TRUE(stale.ok());
+  ASSERT_TRUE(WaitFor([&] { return !(*stale)->status().alarms.empty(); }));
+  EXPECT_NE((*stale)->status().alarms[0].find("retired"), std::string::npos);
+  (*stale)->Stop();
+  EXPECT_EQ(central_->Drill("KPG")->digest, UnitDigest());
+}
+
+}  // namespace
+}  // namespace brankas::repl

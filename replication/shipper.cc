@@ -1,0 +1,429 @@
+#include "replication/shipper.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "brankas/changelog.h"
+#include "brankas/codec.h"
+#include "brankas/crypto.h"
+#include "replication/channel.h"
+#include "replication/wire.h"
+
+namespace brankas::repl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kHeartbeat = std::chrono::seconds(5);
+constexpr size_t kMaxReplyBytes = 16u << 20;
+
+int64_t NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string SeqKey(uint64_t seq) {
+  std::string k;
+  PutBigEndian64(&k, seq);
+  return k;
+}
+
+// The time of an encoded entry without decoding its mutations:
+// u8 format | u32 len + 16 generation | u64 seq | i64 time_us | ...
+int64_t EntryTimeUs(std::string_view bytes) {
+  Reader r(bytes.substr(0, std::min<size_t>(bytes.size(), 64)));
+  uint8_t format = 0;
+  std::string_view gen;
+  uint64_t seq = 0;
+  int64_t t = 0;
+  if (!r.U8(&format) || !r.BytesView(&gen) || !r.U64(&seq) || !r.I64(&t)) return 0;
+  return t;
+}
+
+
+}  // namespace
+
+class Shipper::Impl {
+ public:
+  Store* store = nullptr;
+  std::string unit;
+  ShipperOptions options;
+  std::string host;
+  uint16_t port = 0;
+  std::shared_ptr<boost::asio::ssl::context> tls;
+
+  std::thread thread;
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  TlsChannel* channel = nullptr;  // guarded by mu; for Abort()
+  ReplicationStatus st;           // guarded by mu
+  int64_t oldest_pending_us = 0;  // guarded by mu; 0 when nothing is pending
+
+  // Outbox accounting (thread only, mirrored into st under mu).
+  struct Pending { uint64_t seq; uint64_t bytes; int64_t time_us; };
+  std::deque<Pending> pending;
+  uint64_t known_upto = 0;   // highest seq accounted
+  uint64_t pending_bytes = 0;
+  uint64_t pruned_upto = 0;  // outbox entries <= this are deleted
+  uint64_t acked = 0;
+  std::mt19937_64 rng{std::random_device{}()};
+
+  // Token bucket (bandwidth cap).
+  double tokens = 0;
+  Clock::time_point refill = Clock::now();
+
+  void Run();
+  Status Session();
+  bool Sleep(std::chrono::milliseconds d);  // false when stopping
+  bool Stopping() {
+    std::lock_guard<std::mutex> lock(mu);
+    return stopping;
+  }
+  Status RefreshOutbox();
+  void OnAcked(uint64_t seq);
+  Status Prune();
+  Status ReadBatch(uint64_t next, std::vector<std::string>* entries);
+  void Throttle(size_t bytes);
+  void SetAlarm(const std::string& alarm, bool on);
+  void Publish();
+  Status ExpectAck(TlsChannel& ch, uint64_t expect_seq, Ack* ack);
+};
+
+bool Shipper::Impl::Sleep(std::chrono::milliseconds d) {
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait_for(lock, d, [&] { return stopping; });
+  return !stopping;
+}
+
+void Shipper::Impl::SetAlarm(const std::string& alarm, bool on) {
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = std::find(st.alarms.begin(), st.alarms.end(), alarm);
+  if (on && it == st.alarms.end()) {
+    spdlog::error("replication alarm: {}", alarm);
+    st.alarms.push_back(alarm);
+  } else if (!on && it != st.alarms.end()) {
+    spdlog::info("replication: alarm cleared: {}", alarm);
+    st.alarms.erase(it);
+  }
+}
+
+void Shipper::Impl::Publish() {
+  std::lock_guard<std::mutex> lock(mu);
+  st.local_seq = std::max(known_upto, acked);
+  st.acked_seq = acked;
+  st.lag_entries = st.local_seq - std::min(acked, st.local_seq);
+  st.bytes_pending = pending_bytes;
+  oldest_pending_us = pending.empty() ? 0 : pending.front().time_us;
+}
+
+Status Shipper::Impl::RefreshOutbox() {
+  BRANKAS_RETURN_IF_ERROR(store->Scan(Column::kChangelog, "", SeqKey(known_upto + 1),
+                                      [&](std::string_view key, std::string_view value) {
+                                        if (key.size() != 8) return true;
+                                        uint64_t seq = GetBigEndian64(key);
+                                        if (seq > acked) {
+                                          pending.push_back({seq, value.size(), EntryTimeUs(value)});
+                                          pending_bytes += value.size();
+                                        }
+                                        known_upto = seq;
+                                        return true;
+                                      }));
+  const bool over = pending_bytes > options.outbox_quota_bytes;
+  SetAlarm("outbox over quota: unacknowledged changes exceed outbox_quota_bytes (kept, not dropped)", over);
+  Publish();
+  return Status::Ok();
+}
+
+void Shipper::Impl::OnAcked(uint64_t seq) {
+  acked = std::max(acked, seq);
+  while (!pending.empty() && pending.front().seq <= acked) {
+    pending_bytes -= pending.front().bytes;
+    pending.pop_front();
+  }
+}
+
+Status Shipper::Impl::Prune() {
+  if (acked <= pruned_upto) return Status::Ok();
+  Batch b;
+  uint64_t upto = pruned_upto;
+  BRANKAS_RETURN_IF_ERROR(store->Scan(Column::kChangelog, "", SeqKey(pruned_upto + 1),
+                                      [&](std::string_view key, std::string_view) {
+    if (key.size() != 8) return true;
+    uint64_t seq = GetBigEndian64(key);
+    if (seq > acked) return false;
+    b.Delete(Column::kChangelog, std::string(key));
+    upto = seq;
+    return b.mutations().size() < 100'000;
+  }));
+  if (!b.empty()) BRANKAS_RETURN_IF_ERROR(store->Write(b, Durability::kNoSync));
+  pruned_upto = std::max(upto, pruned_upto);
+  if (b.mutations().size() < 100'000) pruned_upto = acked;
+  return Status::Ok();
+}
+
+Status Shipper::Impl::ReadBatch(uint64_t next, std::vector<std::string>* entries) {
+  size_t max_bytes = options.batch_max_bytes;
+  if (options.bandwidth_bytes_per_s > 0) {
+    // A frame must fit in the I/O deadline at the capped rate.
+    const uint64_t fits = options.bandwidth_bytes_per_s * static_cast<uint64_t>(options.io_timeout_ms) / 2000;
+    max_bytes = std::max<size_t>(64 * 1024, std::min<uint64_t>(max_bytes, fits));
+  }
+  size_t bytes = 0;
+  bool gap = false;
+  BRANKAS_RETURN_IF_ERROR(store->Scan(Column::kChangelog, "", SeqKey(next),
+                                      [&](std::string_view key, std::string_view value) {
+                                        if (key.size() != 8) return true;
+                                        if (GetBigEndian64(key) != next + entries->size()) {
+                                          gap = true;
+                                          return false;
+                                        }
+                                        if (!entries->empty() && bytes + value.size() > max_bytes) return false;
+                                        entries->emplace_back(value);
+                                        bytes += value.size();
+                                        return entries->size() < options.batch_max_entries;
+                                      }));
+  if (gap) {
+    SetAlarm("the outbox no longer holds entry " + std::to_string(next) + " that the central node lacks", true);
+    return FailedPrecondition("outbox gap at entry " + std::to_string(next));
+  }
+  return Status::Ok();
+}
+
+void Shipper::Impl::Throttle(size_t bytes) {
+  const uint64_t rate = options.bandwidth_bytes_per_s;
+  if (rate == 0) return;
+  const double burst = std::max<double>(static_cast<double>(rate), 64.0 * 1024);
+  auto now = Clock::now();
+  tokens = std::min(burst, tokens + std::chrono::duration<double>(now - refill).count() * static_cast<double>(rate));
+  refill = now;
+  tokens -= static_cast<double>(bytes);
+  if (tokens < 0) {
+    Sleep(std::chrono::milliseconds(static_cast<int64_t>(-tokens * 1000.0 / static_cast<double>(rate)) + 1));
+  }
+}
+
+Status Shipper::Impl::ExpectAck(TlsChannel& ch, uint64_t expect_seq, Ack* ack) {
+  BRANKAS_ASSIGN_OR_RETURN(Frame reply, ch.ReadFrame(kMaxReplyBytes, options.io_timeout_ms));
+  if (reply.type == MsgType::kError) {
+    auto err = DecodeError(reply.payload);
+    if (!err.ok()) return Unavailable("the central node sent an undecodable error");
+    const std::string alarm = std::string("central refused: ") + ErrorCodeName(err->code) + ": " + err->text;
+    if (err->code != ErrorCode::kUnavailable) SetAlarm(alarm, true);
+    return FailedPrecondition(alarm);
+  }
+  if (reply.type != MsgType::kAck) return Unavailable("unexpected reply from the central node");
+  BRANKAS_ASSIGN_OR_RETURN(*ack, DecodeAck(reply.payload));
+  if (ack->seq != expect_seq) {
+    return Unavailable("the central node acknowledged " + std::to_string(ack->seq) + ", expected " +
+                       std::to_string(expect_seq));
+  }
+  return Status::Ok();
+}
+
+Status Shipper::Impl::Session() {
+  BRANKAS_ASSIGN_OR_RETURN(auto generation, store->Get(Column::kMeta, kGenerationKey));
+  if (!generation || generation->size() != 16) return FailedPrecondition("the unit has no generation");
+  BRANKAS_ASSIGN_OR_RETURN(auto ch, TlsChannel::Connect(tls, host, port, options.central_pin,
+                                                        options.connect_timeout_ms));
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (stopping) return Unavailable("stopping");
+    channel = ch.get();
+  }
+  struct Unregister {
+    Impl* self;
+    ~Unregister() {
+      std::lock_guard<std::mutex> lock(self->mu);
+      self->channel = nullptr;
+      self->st.connected = false;
+    }
+  } unregister{this};
+
+  Hello hello;
+  hello.unit = unit;
+  hello.generation = *generation;
+  hello.local_seq = known_upto;
+  BRANKAS_RETURN_IF_ERROR(ch->WriteFrame(MsgType::kHello, Encode(hello), options.io_timeout_ms));
+  BRANKAS_ASSIGN_OR_RETURN(Frame reply, ch->ReadFrame(kMaxReplyBytes, options.io_timeout_ms));
+  if (reply.type == MsgType::kError) {
+    auto err = DecodeError(reply.payload);
+    if (!err.ok()) return Unavailable("the central node sent an undecodable error");
+    const std::string alarm = std::string("central refused: ") + ErrorCodeName(err->code) + ": " + err->text;
+    SetAlarm(alarm, true);
+    return FailedPrecondition(alarm);
+  }
+  if (reply.type != MsgType::kCursor) return Unavailable("unexpected reply to hello");
+  BRANKAS_ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(reply.payload));
+  if (cursor.generation != *generation) return Unavailable("the central node answered for another generation");
+  BRANKAS_RETURN_IF_ERROR(RefreshOutbox());
+  if (cursor.seq > known_upto) {
+    const std::string alarm = "the central node holds entry " + std::to_string(cursor.seq) +
+                              " beyond this unit's newest (" + std::to_string(known_upto) + ")";
+    SetAlarm(alarm, true);
+    return FailedPrecondition(alarm);
+  }
+  if (cursor.seq > 0) {
+    BRANKAS_ASSIGN_OR_RETURN(auto local, store->Get(Column::kChangelog, SeqKey(cursor.seq)));
+    if (local) {
+      auto e = DecodeChangelogEntry(*local);
+      if (!e.ok() || e->hash != cursor.hash) {
+        const std::string alarm = "the central node's entry " + std::to_string(cursor.seq) + " differs from this unit's";
+        SetAlarm(alarm, true);
+        return FailedPrecondition(alarm);
+      }
+    }
+  }
+  OnAcked(cursor.seq);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    st.connected = true;
+    st.last_contact_us = NowUs();
+  }
+  BRANKAS_RETURN_IF_ERROR(Prune());
+  Publish();
+
+  uint64_t next = cursor.seq + 1;
+  auto last_send = Clock::now();
+  while (!Stopping()) {
+    std::vector<std::string> entries;
+    BRANKAS_RETURN_IF_ERROR(ReadBatch(next, &entries));
+    if (entries.empty() && Clock::now() - last_send < kHeartbeat) {
+      BRANKAS_RETURN_IF_ERROR(RefreshOutbox());
+      Sleep(std::chrono::milliseconds(std::max<int64_t>(1, options.batch_max_wait_ms)));
+      continue;
+    }
+    Push push;
+    push.generation = *generation;
+    push.entries = std::move(entries);
+    const size_t count = push.entries.size();
+    const std::string payload = Encode(push);
+    push.entries.clear();
+    Throttle(payload.size());
+    BRANKAS_RETURN_IF_ERROR(ch->WriteFrame(MsgType::kPush, payload, options.io_timeout_ms));
+    last_send = Clock::now();
+    Ack ack;
+    BRANKAS_RETURN_IF_ERROR(ExpectAck(*ch, next + count - 1, &ack));
+    if (!ack.receipts.empty()) {
+      Batch b;
+      for (const Receipt& r : ack.receipts) {
+        if (!VerifyReceipt(r) || r.unit != unit) return Unavailable("the central node sent an invalid receipt");
+        std::string key = kReceiptPrefix;
+        PutBigEndian64(&key, r.checkpoint_seq);
+        b.Put(Column::kMeta, std::move(key), EncodeReceipt(r));
+      }
+      BRANKAS_RETURN_IF_ERROR(store->Write(b, Durability::kSync));
+    }
+    next += count;
+    OnAcked(ack.seq);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      st.last_contact_us = NowUs();
+      if (count > 0) st.last_ack_us = st.last_contact_us;
+      st.consecutive_failures = 0;
+      st.last_error.clear();
+      st.batches_sent += count > 0 ? 1 : 0;
+      st.entries_sent += count;
+      st.bytes_sent += payload.size();
+      st.receipts += ack.receipts.size();
+      st.alarms.erase(std::remove_if(st.alarms.begin(), st.alarms.end(),
+                                     [](const std::string& a) { return a.rfind("central refused", 0) == 0; }),
+                      st.alarms.end());
+    }
+    BRANKAS_RETURN_IF_ERROR(Prune());
+    BRANKAS_RETURN_IF_ERROR(RefreshOutbox());
+  }
+  ch->Close();
+  return Status::Ok();
+}
+
+void Shipper::Impl::Run() {
+  int64_t backoff_ms = options.backoff_min_ms;
+  while (!Stopping()) {
+    Status s = Session();
+    if (Stopping()) break;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++st.consecutive_failures;
+      st.last_error = s.message();
+    }
+    spdlog::warn("replication: session with {} ended: {}", options.central, s.message());
+    // Full jitter in [backoff/2, backoff], doubling up to the maximum; the
+    // backoff restarts from the minimum once a session made progress.
+    uint64_t failures;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      failures = st.consecutive_failures;
+    }
+    if (failures <= 1) backoff_ms = options.backoff_min_ms;
+    std::uniform_int_distribution<int64_t> jitter(backoff_ms / 2, backoff_ms);
+    auto until = Clock::now() + std::chrono::milliseconds(jitter(rng));
+    while (!Stopping() && Clock::now() < until) {
+      (void)RefreshOutbox();
+      Sleep(std::min(std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) +
+                         std::chrono::milliseconds(1),
+                     std::chrono::milliseconds(1000)));
+    }
+    backoff_ms = std::min(options.backoff_max_ms, backoff_ms * 2);
+  }
+}
+
+Shipper::Shipper(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Shipper::~Shipper() { Stop(); }
+
+Result<std::unique_ptr<Shipper>> Shipper::Start(Store* store, std::string unit, const ShipperOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->store = store;
+  impl->unit = std::move(unit);
+  impl->options = options;
+  if (!SplitHostPort(options.central, &impl->host, &impl->port)) {
+    return InvalidArgument("replication.central must be HOST:PORT");
+  }
+  BRANKAS_RETURN_IF_ERROR(ValidatePin(options.central_pin));
+  BRANKAS_ASSIGN_OR_RETURN(impl->tls, MakeChannelContext(/*server=*/false, options.tls_cert, options.tls_key));
+  impl->st.enabled = true;
+  impl->st.peer = options.central;
+  BRANKAS_ASSIGN_OR_RETURN(auto generation, store->Get(Column::kMeta, kGenerationKey));
+  if (generation) impl->st.generation = ToHex(*generation);
+  // Entries already pruned were acknowledged in an earlier run.
+  BRANKAS_RETURN_IF_ERROR(store->Scan(Column::kChangelog, "", "", [&](std::string_view key, std::string_view) {
+    if (key.size() == 8) {
+      impl->pruned_upto = GetBigEndian64(key) - 1;
+      impl->acked = impl->pruned_upto;
+      impl->known_upto = impl->pruned_upto;
+    }
+    return false;
+  }));
+  BRANKAS_RETURN_IF_ERROR(impl->RefreshOutbox());
+  Impl* raw = impl.get();
+  impl->thread = std::thread([raw] { raw->Run(); });
+  return std::unique_ptr<Shipper>(new Shipper(std::move(impl)));
+}
+
+void Shipper::Stop() {
+  if (!impl_ || !impl_->thread.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stopping = true;
+    if (impl_->channel != nullptr) impl_->channel->Abort();
+  }
+  impl_->cv.notify_all();
+  impl_->thread.join();
+}
+
+ReplicationStatus Shipper::status() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  ReplicationStatus s = impl_->st;
+  if (impl_->oldest_pending_us != 0) {
+    s.lag_seconds = std::max(0.0, static_cast<double>(NowUs() - impl_->oldest_pending_us) / 1e6);
+  }
+  return s;
+}
+
+}  // namespace brankas::repl
