@@ -128,19 +128,22 @@ Result<RestoreReport> RestoreFromCentral(const RestoreOptions& options) {
     if (!s.ok()) return fail(s);
   }
 
-  // Retire the old generation at the central node, then swap in.
-  {
+  // Retire the old generation at the central node, then swap in. On any
+  // failure here the temporary directory goes; a new restore starts afresh.
+  auto fence = [&]() -> Status {
     BRANKAS_ASSIGN_OR_RETURN(auto ch, TlsChannel::Connect(tls, host, port, options.central_pin,
                                                           options.connect_timeout_ms));
-    Fence fence{report.old_generation, report.new_generation};
-    BRANKAS_RETURN_IF_ERROR(ch->WriteFrame(MsgType::kFence, Encode(fence), options.io_timeout_ms));
+    BRANKAS_RETURN_IF_ERROR(ch->WriteFrame(MsgType::kFence, Encode(Fence{report.old_generation, report.new_generation}),
+                                           options.io_timeout_ms));
     BRANKAS_ASSIGN_OR_RETURN(Frame reply, ch->ReadFrame(1 << 16, options.io_timeout_ms));
-    if (reply.type == MsgType::kError) {
-      fs::remove_all(temp, ec);
-      return RefusalFrom(reply);
-    }
+    if (reply.type == MsgType::kError) return RefusalFrom(reply);
     if (reply.type != MsgType::kFenced) return Unavailable("unexpected reply to the fence");
     ch->Close();
+    return Status::Ok();
+  };
+  if (Status s = fence(); !s.ok()) {
+    fs::remove_all(temp, ec);
+    return s;
   }
   if (fs::exists(target, ec)) {
     char stamp[32];

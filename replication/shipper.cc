@@ -62,6 +62,8 @@ class Shipper::Impl {
   mutable std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
+  bool draining = false;           // guarded by mu: stop once everything is acknowledged
+  bool finished = false;           // guarded by mu: Run() returned
   TlsChannel* channel = nullptr;  // guarded by mu; for Abort()
   ReplicationStatus st;           // guarded by mu
   int64_t oldest_pending_us = 0;  // guarded by mu; 0 when nothing is pending
@@ -85,6 +87,10 @@ class Shipper::Impl {
   bool Stopping() {
     std::lock_guard<std::mutex> lock(mu);
     return stopping;
+  }
+  bool Draining() {
+    std::lock_guard<std::mutex> lock(mu);
+    return draining;
   }
   Status RefreshOutbox();
   void OnAcked(uint64_t seq);
@@ -294,6 +300,7 @@ Status Shipper::Impl::Session() {
   while (!Stopping()) {
     std::vector<std::string> entries;
     BRANKAS_RETURN_IF_ERROR(ReadBatch(next, &entries));
+    if (entries.empty() && Draining()) break;  // everything written so far is acknowledged
     if (entries.empty() && Clock::now() - last_send < kHeartbeat) {
       BRANKAS_RETURN_IF_ERROR(RefreshOutbox());
       Sleep(std::chrono::milliseconds(std::max<int64_t>(1, options.batch_max_wait_ms)));
@@ -347,7 +354,7 @@ void Shipper::Impl::Run() {
   int64_t backoff_ms = options.backoff_min_ms;
   while (!Stopping()) {
     Status s = Session();
-    if (Stopping()) break;
+    if (Stopping() || (s.ok() && Draining())) break;
     {
       std::lock_guard<std::mutex> lock(mu);
       ++st.consecutive_failures;
@@ -363,7 +370,7 @@ void Shipper::Impl::Run() {
     }
     if (failures <= 1) backoff_ms = options.backoff_min_ms;
     std::uniform_int_distribution<int64_t> jitter(backoff_ms / 2, backoff_ms);
-    auto until = Clock::now() + std::chrono::milliseconds(jitter(rng));
+    auto until = Clock::now() + std::chrono::milliseconds(Draining() ? 50 : jitter(rng));
     while (!Stopping() && Clock::now() < until) {
       (void)RefreshOutbox();
       Sleep(std::min(std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()) +
@@ -372,6 +379,9 @@ void Shipper::Impl::Run() {
     }
     backoff_ms = std::min(options.backoff_max_ms, backoff_ms * 2);
   }
+  std::lock_guard<std::mutex> lock(mu);
+  finished = true;
+  cv.notify_all();
 }
 
 Shipper::Shipper(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -406,8 +416,17 @@ Result<std::unique_ptr<Shipper>> Shipper::Start(Store* store, std::string unit, 
   return std::unique_ptr<Shipper>(new Shipper(std::move(impl)));
 }
 
-void Shipper::Stop() {
+void Shipper::Stop(int64_t drain_ms) {
   if (!impl_ || !impl_->thread.joinable()) return;
+  if (drain_ms > 0) {
+    {
+      std::lock_guard<std::mutex> lock(impl_->mu);
+      impl_->draining = true;
+    }
+    impl_->cv.notify_all();
+    std::unique_lock<std::mutex> lock(impl_->mu);
+    impl_->cv.wait_for(lock, std::chrono::milliseconds(drain_ms), [&] { return impl_->finished; });
+  }
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     impl_->stopping = true;
@@ -418,8 +437,17 @@ void Shipper::Stop() {
 }
 
 ReplicationStatus Shipper::status() const {
+  // The newest local entry is read fresh: the shipper thread may be blocked
+  // on the network, and a stale figure would understate the lag.
+  uint64_t newest = 0;
+  (void)impl_->store->ScanReverse(Column::kChangelog, "", [&](std::string_view key, std::string_view) {
+    if (key.size() == 8) newest = GetBigEndian64(key);
+    return false;
+  });
   std::lock_guard<std::mutex> lock(impl_->mu);
   ReplicationStatus s = impl_->st;
+  s.local_seq = std::max(s.local_seq, newest);
+  s.lag_entries = s.local_seq - std::min(s.acked_seq, s.local_seq);
   if (impl_->oldest_pending_us != 0) {
     s.lag_seconds = std::max(0.0, static_cast<double>(NowUs() - impl_->oldest_pending_us) / 1e6);
   }

@@ -24,8 +24,11 @@ class Shipper {
  public:
   // `store` is the unit's store and must outlive the shipper.
   static Result<std::unique_ptr<Shipper>> Start(Store* store, std::string unit, const ShipperOptions& options);
-  ~Shipper();  // Stop()s
-  void Stop();  // idempotent; prompt even in the middle of a session
+  ~Shipper();  // Stop()s without draining
+  // Idempotent. With drain_ms > 0 the shipper first keeps shipping until the
+  // central node holds everything written so far, or drain_ms passed (what is
+  // left stays in the outbox for the next start); then it stops promptly.
+  void Stop(int64_t drain_ms = 0);
 
   ReplicationStatus status() const;
 

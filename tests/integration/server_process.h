@@ -123,10 +123,10 @@ struct DevServer {
   std::string url, ca;
   nlohmann::json users;
 
-  bool Start(const std::string& dir) {
-    if (!process.Spawn({BRANKAS_SERVER_BIN, "--dev", "--data-dir", dir, "--listen", "127.0.0.1:0"}, dir + "/brankasd")) {
-      return false;
-    }
+  bool Start(const std::string& dir, const std::vector<std::string>& extra = {}) {
+    std::vector<std::string> args = {BRANKAS_SERVER_BIN, "--dev", "--data-dir", dir, "--listen", "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    if (!process.Spawn(args, dir + "/brankasd")) return false;
     std::string line = process.WaitFor("ready https://");
     if (line.empty()) return false;
     url = line.substr(line.find("https://"));

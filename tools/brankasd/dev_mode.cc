@@ -14,6 +14,7 @@
 #include "brankas/server.h"
 #include "brankas/synth.h"
 #include "brankas/vault.h"
+#include "replication/shipper.h"
 #include "secret_input.h"
 #include "serve.h"
 
@@ -84,8 +85,11 @@ Result<DevNode> CreateNode(const DevOptions& o, const fs::path& dir, VaultOption
   init_opt.policy_path = vopt.policy_path;
   BRANKAS_RETURN_IF_ERROR(Vault::Initialize(std::move(init_opt), init).status());
   fs::create_directories(dir / "tls");
-  BRANKAS_RETURN_IF_ERROR(GenerateSelfSignedIdentity((dir / "tls/cert.pem").string(), (dir / "tls/key.pem").string(),
-                                                     "brankas-dev-" + o.unit));
+  std::error_code ec;
+  if (!fs::exists(dir / "tls/key.pem", ec)) {  // a test may have placed an identity to pin beforehand
+    BRANKAS_RETURN_IF_ERROR(GenerateSelfSignedIdentity((dir / "tls/cert.pem").string(),
+                                                       (dir / "tls/key.pem").string(), "brankas-dev-" + o.unit));
+  }
   DevNode node;
   BRANKAS_ASSIGN_OR_RETURN(node.vault, Vault::Open(std::move(vopt)));
   BRANKAS_RETURN_IF_ERROR(node.vault->UnsealWithPassphrase(Ctx("brankasd-dev", Role::kAdmin, o.unit, "unseal"), passphrase));
@@ -177,6 +181,22 @@ int RunDevServer(const DevOptions& o) {
   auto node = exists ? ReopenNode(dir, std::move(vopt)) : CreateNode(o, dir, std::move(vopt));
   if (!node.ok()) return Fail("preparing " + dir.string(), node.status());
 
+  std::unique_ptr<repl::Shipper> shipper;
+  if (!o.central.empty()) {
+    ShipperOptions ship;
+    ship.central = o.central;
+    ship.central_pin = o.central_pin;
+    ship.tls_cert = sopt.tls_cert_file;
+    ship.tls_key = sopt.tls_key_file;
+    ship.backoff_min_ms = 100;
+    ship.backoff_max_ms = 2000;
+    auto started = repl::Shipper::Start(&node->vault->store(), node->vault->unit(), ship);
+    if (!started.ok()) return Fail("replication", started.status());
+    shipper = std::move(*started);
+    repl::Shipper* raw = shipper.get();
+    sopt.replication_status = [raw] { return raw->status(); };
+    spdlog::info("replicating to {}", o.central);
+  }
   auto server = ApiServer::Start(node->vault.get(), sopt);
   if (!server.ok()) return Fail("starting the API", server.status());
   const std::string url = "https://" + sopt.listen_host + ":" + std::to_string((*server)->port());
@@ -185,6 +205,8 @@ int RunDevServer(const DevOptions& o) {
              {"unit", node->vault->unit()},
              {"data_dir", dir.string()},
              {"users", node->users}};
+  if (auto pin = PinOfCertificateFile(sopt.tls_cert_file); pin.ok()) creds["tls_pin"] = *pin;
+  creds["node_key"] = ToHex(node->vault->node_public_key());
   if (Status s = WritePrivateFile(dir / "dev-credentials.json", creds.dump(2) + "\n"); !s.ok()) {
     return Fail("credentials", s);
   }
@@ -195,6 +217,8 @@ int RunDevServer(const DevOptions& o) {
   spdlog::info("signal {} received: draining", sig);
   (*server)->Stop();
   server->reset();
+  if (shipper) shipper->Stop(/*drain_ms=*/5000);  // ship what the last requests wrote
+  shipper.reset();
   node->vault.reset();
   spdlog::info("stopped");
   return 0;

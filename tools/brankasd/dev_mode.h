@@ -15,6 +15,9 @@ struct DevOptions {
   int synthetic_cases = 6;
   bool access_log = true;
   int workers = 96;
+  // Replication to a central node (HOST:PORT and its key pin); empty: none.
+  // The dev TLS identity (DATA_DIR/tls) is the unit's client identity.
+  std::string central, central_pin;
 };
 
 // Serves until SIGTERM or SIGINT; returns the process exit code.

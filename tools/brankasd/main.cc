@@ -1,7 +1,8 @@
 // brankasd: the Brankas server.
-//   brankasd --config FILE          a unit (or, with #4, central) node; starts sealed
-//                                   unless the config names an unseal passphrase file
+//   brankasd --config FILE          a unit node (starts sealed unless the config names an
+//                                   unseal passphrase file), or a central node (role = "central")
 //   brankasd --dev [--data-dir D] [--listen 127.0.0.1:PORT] [--unit CODE] [--cases N]
+//                  [--central HOST:PORT --central-pin PIN]
 //                                   a development unit server (API.md), never for production
 //   brankasd --check --config FILE  validates the configuration and exits
 // Exit codes: 0 stopped cleanly, 1 failed while running, 2 configuration or start-up error.
@@ -17,6 +18,8 @@
 #include "dev_mode.h"
 #include "paths.h"
 #include "secret_input.h"
+#include "replication/central.h"
+#include "replication/shipper.h"
 #include "serve.h"
 
 namespace brankas::tools {
@@ -29,6 +32,23 @@ int Fail(const std::string& what, const Status& s) {
   return kExitStart;
 }
 
+// role = "central": the replication receiver until SIGTERM.
+int RunCentral(const NodeConfig& config) {
+  auto central = repl::CentralNode::Start(config.data_dir, config.central);
+  if (!central.ok()) return Fail("starting the central node", central.status());
+  const std::string where = config.central.listen_host + ":" + std::to_string((*central)->port());
+  spdlog::info("central node: {} unit(s) pinned; receipts signed by {}", config.central.units.size(),
+               ToHex((*central)->public_key()));
+  std::cout << "ready " << where << std::endl;
+  spdlog::info("ready {}", where);
+  int sig = WaitForStopSignal();
+  spdlog::info("signal {} received: stopping", sig);
+  (*central)->Stop();
+  central->reset();
+  spdlog::info("stopped");
+  return kExitOk;
+}
+
 int RunConfigured(const std::string& config_path, bool check_only) {
   auto config = LoadNodeConfig(config_path);
   if (!config.ok()) return Fail("configuration", config.status());
@@ -36,11 +56,8 @@ int RunConfigured(const std::string& config_path, bool check_only) {
     std::cout << config_path << ": ok\n";
     return kExitOk;
   }
-  if (config->role == "central") {
-    return Fail("configuration", FailedPrecondition(config_path + ": role \"central\" needs the replication "
-                                                    "receiver, which is not built yet (issue #4)"));
-  }
   if (Status s = SetUpLogging(config->log_level, config->log_file); !s.ok()) return Fail("logging", s);
+  if (config->role == "central") return RunCentral(*config);
   auto vault = Vault::Open(config->ToVaultOptions());
   if (!vault.ok()) return Fail("opening " + config->data_dir, vault.status());
   if (!config->unseal_passphrase_file.empty()) {
@@ -51,7 +68,18 @@ int RunConfigured(const std::string& config_path, bool check_only) {
     WipeString(*passphrase);
     if (!s.ok()) return Fail("unsealing with " + config->unseal_passphrase_file, s);
   }
-  auto server = ApiServer::Start(vault->get(), config->api);
+  // Replication ships ciphertext only: it runs sealed or not.
+  std::unique_ptr<repl::Shipper> shipper;
+  ServerOptions api = config->api;
+  if (!config->replication.central.empty()) {
+    auto started = repl::Shipper::Start(&(*vault)->store(), (*vault)->unit(), config->replication);
+    if (!started.ok()) return Fail("replication", started.status());
+    shipper = std::move(*started);
+    repl::Shipper* raw = shipper.get();
+    api.replication_status = [raw] { return raw->status(); };
+    spdlog::info("replicating to {}", config->replication.central);
+  }
+  auto server = ApiServer::Start(vault->get(), api);
   if (!server.ok()) return Fail("starting the API", server.status());
   spdlog::info("serving unit={} url=https://{}:{} state={}", (*vault)->unit(), config->api.listen_host,
                (*server)->port(), (*vault)->health() == Health::kSealed ? "sealed" : "unsealed");
@@ -59,6 +87,8 @@ int RunConfigured(const std::string& config_path, bool check_only) {
   spdlog::info("signal {} received: draining", sig);
   (*server)->Stop();
   server->reset();
+  if (shipper) shipper->Stop(config->api.drain_timeout_ms);  // ship what the last requests wrote
+  shipper.reset();
   vault->reset();  // seals: keys zeroed
   spdlog::info("stopped");
   return kExitOk;
@@ -89,6 +119,8 @@ int main(int argc, char** argv) {
   bool no_access_log = false;
   app.add_option("--workers", dev_options.workers, "--dev: request worker threads (default 96)")->check(CLI::Range(1, 4096));
   app.add_flag("--no-access-log", no_access_log, "--dev: no log line per request");
+  app.add_option("--central", dev_options.central, "--dev: replicate to the central node at HOST:PORT");
+  app.add_option("--central-pin", dev_options.central_pin, "--dev: the central node's key pin (sha256:...)");
   app.add_flag("--check", check, "with --config: validate the configuration and exit");
   try {
     app.parse(argc, argv);

@@ -196,8 +196,13 @@ HttpResponse Api::Error(const Status& status, const std::string& request_id) {
   return r;
 }
 
-Api::Api(Vault* vault, const HttpLimits& limits, Metrics* metrics, bool metrics_local_only)
-    : vault_(vault), limits_(limits), metrics_(metrics), metrics_local_only_(metrics_local_only) {}
+Api::Api(Vault* vault, const HttpLimits& limits, Metrics* metrics, bool metrics_local_only,
+         std::function<ReplicationStatus()> replication)
+    : vault_(vault),
+      limits_(limits),
+      metrics_(metrics),
+      metrics_local_only_(metrics_local_only),
+      replication_(std::move(replication)) {}
 
 struct Api::Call {
   const HttpRequest& req;
@@ -349,7 +354,7 @@ HttpResponse Api::Route(Call& c) {
   // The route label goes into metrics, the access log and the audit action:
   // only known names, never a segment the caller made up.
   static const std::set<std::string, std::less<>> kTops = {"sessions", "sys", "users", "cases",
-                                                          "search", "grants", "audit"};
+                                                          "search", "grants", "audit", "replication"};
   log->route = kTops.count(top) != 0 ? top : "unknown";
   if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0) {
     return refuse(Unauthenticated("a bearer token is required"));
@@ -390,6 +395,40 @@ HttpResponse Api::Route(Call& c) {
     Status s = vault_->RotateKek(c.rc, *cls);
     if (!s.ok()) return fail(s);
     return JsonResponse(200, Json{{"rotated", *name}});
+  }
+
+  // Replication (API.md): administrators and auditors; no case data in it.
+  if (top == "replication" && n == 3 && c.seg(2) == "status" && m == "GET") {
+    log->route = "replication.status";
+    const Role role = c.rc.principal.role;
+    if (role != Role::kAdmin && role != Role::kAuditor) {
+      return refuse(PermissionDenied("replication status is for administrators and auditors"));
+    }
+    // Taken before this request's own audit entry, which is shipped like any other.
+    ReplicationStatus r;
+    if (replication_) r = replication_();
+    vault_->AuditAttempt(c.rc, "replication.status", "", "allow", "").IgnoreError();
+    Json peers = Json::array();
+    if (r.enabled) {
+      peers.push_back(Json{{"peer", r.peer},
+                           {"generation", r.generation},
+                           {"local_seq", r.local_seq},
+                           {"acked_seq", r.acked_seq},
+                           {"lag_entries", r.lag_entries},
+                           {"lag_seconds", r.lag_seconds},
+                           {"bytes_pending", r.bytes_pending},
+                           {"last_contact", r.last_contact_us / 1'000'000},
+                           {"last_ack", r.last_ack_us / 1'000'000},
+                           {"connected", r.connected},
+                           {"consecutive_failures", r.consecutive_failures},
+                           {"batches_sent", r.batches_sent},
+                           {"entries_sent", r.entries_sent},
+                           {"bytes_sent", r.bytes_sent},
+                           {"receipts", r.receipts},
+                           {"last_error", r.last_error},
+                           {"alarms", r.alarms}});
+    }
+    return JsonResponse(200, Json{{"enabled", r.enabled}, {"unit", vault_->unit()}, {"peers", peers}});
   }
 
   // Users.

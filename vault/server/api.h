@@ -7,6 +7,8 @@
 // the input itself. Thread-safe.
 #pragma once
 
+#include <functional>
+
 #include <string>
 
 #include "brankas/server.h"
@@ -22,7 +24,8 @@ namespace brankas::server {
 
 class Api {
  public:
-  Api(Vault* vault, const HttpLimits& limits, Metrics* metrics, bool metrics_local_only);
+  Api(Vault* vault, const HttpLimits& limits, Metrics* metrics, bool metrics_local_only,
+      std::function<ReplicationStatus()> replication = {});
 
   HttpResponse Handle(const HttpRequest& request, RequestLog* log);
   // An answer for a request the transport refused before it was complete
@@ -43,6 +46,7 @@ class Api {
   HttpLimits limits_;
   Metrics* metrics_;
   bool metrics_local_only_;
+  std::function<ReplicationStatus()> replication_;
 };
 
 // Splits "/a/b?x=1&y=2" into path segments and decoded query parameters.

@@ -39,10 +39,12 @@ class ApiServer::Impl {
  public:
   Impl(Vault* vault, const ServerOptions& options)
       : options_(options),
-        api_(vault, options.limits, &metrics_, options.metrics_local_only),
+        api_(vault, options.limits, &metrics_, options.metrics_local_only, options.replication_status),
         ioc_(options.io_threads),
         acceptor_(ioc_),
-        workers_(static_cast<size_t>(options.workers)) {}
+        workers_(static_cast<size_t>(options.workers)) {
+    metrics_.SetReplicationSource(options.replication_status);
+  }
 
   ~Impl() { Stop(); }
 

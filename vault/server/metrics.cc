@@ -75,6 +75,28 @@ std::string Metrics::Render(const Vault& vault) const {
   out << "# HELP brankas_changelog_seq Last changelog sequence (what replication ships).\n"
       << "# TYPE brankas_changelog_seq gauge\n"
       << "brankas_changelog_seq " << head.seq << "\n";
+  if (replication_) {
+    const ReplicationStatus r = replication_();
+    auto gauge = [&](const char* name, const char* help, double value) {
+      out << "# HELP " << name << " " << help << "\n# TYPE " << name << " gauge\n" << name << " " << value << "\n";
+    };
+    gauge("brankas_replication_local_seq", "Newest changelog entry written on this unit.", static_cast<double>(r.local_seq));
+    gauge("brankas_replication_acked_seq", "Newest changelog entry the central node holds durably.",
+          static_cast<double>(r.acked_seq));
+    gauge("brankas_replication_lag_entries", "Changelog entries not yet acknowledged by the central node.",
+          static_cast<double>(r.lag_entries));
+    gauge("brankas_replication_lag_seconds", "Age of the oldest unacknowledged changelog entry.", r.lag_seconds);
+    gauge("brankas_replication_bytes_pending", "Bytes of unacknowledged changelog entries.",
+          static_cast<double>(r.bytes_pending));
+    gauge("brankas_replication_last_contact_seconds", "Unix time of the last exchange with the central node (0: never).",
+          static_cast<double>(r.last_contact_us) / 1e6);
+    gauge("brankas_replication_consecutive_failures", "Failed sessions since the last success.",
+          static_cast<double>(r.consecutive_failures));
+    gauge("brankas_replication_connected", "1 while a session with the central node is up.", r.connected ? 1 : 0);
+    gauge("brankas_replication_alarms", "Active replication alarms.", static_cast<double>(r.alarms.size()));
+    gauge("brankas_replication_receipts_total", "Audit checkpoints countersigned by the central node.",
+          static_cast<double>(r.receipts));
+  }
   return out.str();
 }
 

@@ -4,10 +4,13 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
+
+#include "brankas/replication.h"
 
 namespace brankas {
 class Vault;
@@ -28,6 +31,7 @@ class Metrics {
 
   // The text exposition, with the vault's own counters.
   std::string Render(const Vault& vault) const;
+  void SetReplicationSource(std::function<ReplicationStatus()> source) { replication_ = std::move(source); }
 
  private:
   static constexpr std::array<double, 12> kBucketsMs = {0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000};
@@ -38,6 +42,7 @@ class Metrics {
   uint64_t latency_count_ = 0;
   std::atomic<int64_t> open_connections_{0};
   std::atomic<uint64_t> refused_connections_{0}, handshake_failures_{0}, timeouts_{0};
+  std::function<ReplicationStatus()> replication_;  // set once before serving
 };
 
 }  // namespace brankas::server

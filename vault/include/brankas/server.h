@@ -12,6 +12,9 @@
 #include <memory>
 #include <string>
 
+#include <functional>
+
+#include "brankas/replication.h"
 #include "brankas/status.h"
 
 namespace brankas {
@@ -44,6 +47,9 @@ struct ServerOptions {
   bool access_log = true;
   // Time Stop() waits for requests in flight before closing connections.
   int64_t drain_timeout_ms = 10'000;
+  // The unit's replication status (GET /v1/replication/status, metrics);
+  // unset when the node does not replicate.
+  std::function<ReplicationStatus()> replication_status;
 };
 
 class ApiServer {

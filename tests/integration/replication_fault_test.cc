@@ -1,0 +1,302 @@
+// Replication across real processes on 127.0.0.1: a central brankasd
+// (role = "central") and unit servers (brankasd --dev --central ...), real TLS,
+// real data directories, and a TCP fault proxy between each unit and the
+// central node. After every fault the central copy of each unit must equal the
+// unit's own (changelog head and a digest over every replicated key and value),
+// the copy's audit chain must verify, and no acknowledged create may be missing.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "brankas/changelog.h"
+#include "brankas/server.h"
+#include "brankas/store.h"
+#include "integration/fault_proxy.h"
+#include "integration/server_process.h"
+#include "replication/central.h"
+#include "replication/wire.h"
+#include "testing/temp_dir.h"
+
+namespace brankas::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string Pin(const std::string& cert) {
+  auto p = PinOfCertificateFile(cert);
+  return p.ok() ? *p : "";
+}
+
+// A unit server: brankasd --dev with a pre-made TLS identity (so the central
+// node can pin it before the unit first starts), replicating through `proxy`.
+struct Unit {
+  std::string code, dir, pin;
+  DevServer server;
+  std::unique_ptr<FaultProxy> proxy;
+  std::string admin, intake;
+
+  bool Start(const std::string& central_pin) {
+    std::vector<std::string> extra = {"--unit", code, "--cases", "2", "--central",
+                                      "127.0.0.1:" + std::to_string(proxy->port()), "--central-pin", central_pin};
+    if (!server.Start(dir, extra)) return false;
+    ApiClient c(server.url, server.ca);
+    admin = c.Login(server.User("admin"), server.Password("admin"));
+    intake = c.Login(server.User("intake"), server.Password("intake"));
+    return !admin.empty() && !intake.empty();
+  }
+
+  json Status() {
+    ApiClient c(server.url, server.ca);
+    auto r = c.Call("GET", "/v1/replication/status", nullptr, admin);
+    return r.status == 200 ? r.json : json();
+  }
+};
+
+class ReplicationFaultTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(InitCrypto().ok());
+    central_cert_ = dir_.Sub("central-cert.pem");
+    ASSERT_TRUE(GenerateSelfSignedIdentity(central_cert_, dir_.Sub("central-key.pem"), "central").ok());
+    central_pin_ = Pin(central_cert_);
+    for (const char* code : {"KPG", "SLM"}) {
+      auto u = std::make_unique<Unit>();
+      u->code = code;
+      u->dir = dir_.Sub(code);
+      fs::create_directories(u->dir + "/tls");
+      ASSERT_TRUE(GenerateSelfSignedIdentity(u->dir + "/tls/cert.pem", u->dir + "/tls/key.pem", code).ok());
+      u->pin = Pin(u->dir + "/tls/cert.pem");
+      units_.push_back(std::move(u));
+    }
+  }
+
+  void TearDown() override {
+    stop_load_ = true;
+    for (auto& t : load_) t.join();
+  }
+
+  void WriteCentralConfig(uint16_t port) {
+    std::ofstream f(dir_.Sub("central.toml"));
+    f << "role = \"central\"\ndata_dir = \"" << dir_.Sub("central/data") << "\"\n"
+      << "[central]\nlisten = \"127.0.0.1:" << port << "\"\n"
+      << "tls_cert = \"" << central_cert_ << "\"\ntls_key = \"" << dir_.Sub("central-key.pem") << "\"\n"
+      << "handshake_timeout_ms = 2000\nio_timeout_ms = 5000\n";
+    for (const auto& u : units_) f << "[[units]]\ncode = \"" << u->code << "\"\npin = \"" << u->pin << "\"\n";
+  }
+
+  // Starts (or restarts, on the same port) the central node.
+  bool StartCentral() {
+    WriteCentralConfig(central_port_);
+    fs::create_directories(dir_.Sub("central"));
+    if (!central_.Spawn({BRANKAS_SERVER_BIN, "--config", dir_.Sub("central.toml")}, dir_.Sub("central/brankasd"))) {
+      return false;
+    }
+    std::string line = central_.WaitFor("ready 127.0.0.1:");
+    if (line.empty()) return false;
+    central_port_ = static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+    return true;
+  }
+
+  bool StartAll() {
+    if (!StartCentral()) return false;
+    for (auto& u : units_) {
+      u->proxy = FaultProxy::Start("127.0.0.1", central_port_);
+      if (!u->proxy || !u->Start(central_pin_)) return false;
+    }
+    return true;
+  }
+
+  // Creates cases on `unit` from a background thread until stopped; the ids of
+  // acknowledged (201) creates are kept.
+  void StartLoad(Unit& unit) {
+    load_.emplace_back([this, &unit] {
+      ApiClient c(unit.server.url, unit.server.ca);
+      const std::string worker = unit.server.User("case_worker");
+      for (int i = 0; i < 100'000 && !stop_load_; ++i) {
+        json fields = {{"name", "Uji Replikasi " + std::to_string(i)},
+                       {"narrative", "[DATA SINTETIS] beban replikasi nomor " + std::to_string(i)}};
+        auto r = c.Call("POST", "/v1/cases", {{"fields", fields}, {"assign_to", {worker}}}, unit.intake);
+        if (r.status == 201) {
+          std::lock_guard<std::mutex> lock(acked_mu_);
+          acked_[unit.code].push_back(r.json.value("case_id", ""));
+        } else if (r.status < 0) {
+          std::this_thread::sleep_for(50ms);  // the unit itself is down (killed in a test)
+          c = ApiClient(unit.server.url, unit.server.ca);
+        }
+      }
+    });
+  }
+  void StopLoad() {
+    stop_load_ = true;
+    for (auto& t : load_) t.join();
+    load_.clear();
+    stop_load_ = false;
+  }
+
+  // Waits (bounded) until the unit reports everything acknowledged.
+  bool Converged(Unit& u, std::chrono::seconds limit = 45s) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < until) {
+      json s = u.Status();
+      if (s.is_object() && !s["peers"].empty()) {
+        const json& p = s["peers"][0];
+        if (p["acked_seq"] == p["local_seq"] && p["lag_entries"] == 0 && p["acked_seq"].get<uint64_t>() > 0) {
+          return true;
+        }
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    return false;
+  }
+
+  // Stops everything, then compares each unit's store with the central copy.
+  void ExpectCopiesEqual() {
+    for (auto& u : units_) EXPECT_EQ(u->server.process.Stop(), 0) << u->code;
+    EXPECT_EQ(central_.Stop(), 0) << central_.Logs();
+    for (auto& u : units_) {
+      StoreOptions ro;
+      ro.read_only = true;
+      auto store = OpenRocksStore(u->dir + "/data", ro);
+      ASSERT_TRUE(store.ok()) << store.status().ToString();
+      auto digest = repl::ReplicatedDigest(**store, "");
+      ASSERT_TRUE(digest.ok());
+      auto drill = repl::DrillOffline(dir_.Sub("central/data"), u->code, "");
+      ASSERT_TRUE(drill.ok()) << drill.status().ToString();
+      EXPECT_TRUE(drill->ok) << u->code << ": " << drill->problem;
+      EXPECT_EQ(drill->digest, digest->digest) << u->code << ": the central copy differs from the unit";
+      EXPECT_EQ(drill->records, digest->count) << u->code;
+      auto head = ChangelogWriter::Open(**store);
+      ASSERT_TRUE(head.ok());
+      EXPECT_EQ(drill->cursor.seq, (*head)->head().seq) << u->code;
+      EXPECT_EQ(drill->cursor.hash, (*head)->head().hash) << u->code;
+      // Every acknowledged create is in the central copy.
+      std::lock_guard<std::mutex> lock(acked_mu_);
+      StoreOptions cro;
+      cro.read_only = true;
+      auto central = OpenRocksStore(dir_.Sub("central/data"), cro);
+      ASSERT_TRUE(central.ok());
+      uint64_t missing = 0;
+      for (const std::string& id : acked_[u->code]) {
+        bool found = false;
+        ASSERT_TRUE((*central)->Scan(Column::kRecords, repl::UnitPrefix(u->code), "", [&](std::string_view k, std::string_view) {
+          found = k.find(id) != std::string_view::npos;
+          return !found;
+        }).ok());
+        if (!found) ++missing;
+        if (missing > 0) break;
+      }
+      EXPECT_EQ(missing, 0u) << u->code << ": an acknowledged case is not in the central copy";
+    }
+  }
+
+  TempDir dir_;
+  std::string central_cert_, central_pin_;
+  uint16_t central_port_ = 0;
+  ServerProcess central_;
+  std::vector<std::unique_ptr<Unit>> units_;
+  std::vector<std::thread> load_;
+  std::atomic<bool> stop_load_{false};
+  std::mutex acked_mu_;
+  std::map<std::string, std::vector<std::string>> acked_;
+};
+
+TEST_F(ReplicationFaultTest, SteadyReplicationThenTheCentralNodeIsKilledMidStream) {
+  ASSERT_TRUE(StartAll());
+  for (auto& u : units_) StartLoad(*u);
+  std::this_thread::sleep_for(1500ms);
+  central_.Kill();  // SIGKILL mid-stream
+  std::this_thread::sleep_for(1000ms);  // the units keep taking writes meanwhile
+  ASSERT_TRUE(StartCentral()) << central_.Logs();
+  std::this_thread::sleep_for(1500ms);
+  StopLoad();
+  for (auto& u : units_) {
+    ASSERT_TRUE(Converged(*u)) << u->code << ": " << u->Status().dump();
+    EXPECT_TRUE(u->Status()["peers"][0]["alarms"].empty()) << u->Status().dump();
+    EXPECT_GT(acked_[u->code].size(), 10u);
+  }
+  ExpectCopiesEqual();
+}
+
+TEST_F(ReplicationFaultTest, AUnitKilledMidStreamCatchesUpAfterRestart) {
+  ASSERT_TRUE(StartAll());
+  Unit& kpg = *units_[0];
+  StartLoad(kpg);
+  std::this_thread::sleep_for(1500ms);
+  kpg.server.process.Kill();  // SIGKILL: acknowledged creates must survive it
+  StopLoad();
+  ASSERT_TRUE(kpg.Start(central_pin_)) << kpg.server.process.Logs();
+  StartLoad(kpg);
+  std::this_thread::sleep_for(1000ms);
+  StopLoad();
+  ASSERT_TRUE(Converged(kpg)) << kpg.Status().dump();
+  ASSERT_TRUE(Converged(*units_[1]));
+  ExpectCopiesEqual();
+}
+
+TEST_F(ReplicationFaultTest, DelaysCutsTruncationAndCorruptionOnTheLink) {
+  ASSERT_TRUE(StartAll());
+  Unit& kpg = *units_[0];
+  StartLoad(kpg);
+  FaultProxy& link = *kpg.proxy;
+  link.SetDelay(150ms);
+  std::this_thread::sleep_for(1000ms);
+  link.Clear();
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(400ms);
+    link.CutAll();
+  }
+  link.TruncateNextAfter(3000);
+  std::this_thread::sleep_for(800ms);
+  link.CorruptNextAfter(2000);  // TLS refuses the record; the session restarts
+  std::this_thread::sleep_for(800ms);
+  link.CorruptNextAfter(500, /*upstream=*/false);
+  std::this_thread::sleep_for(800ms);
+  link.SetBlackhole(true);  // a hung link: the deadlines cut it
+  std::this_thread::sleep_for(1500ms);
+  link.Clear();
+  link.RefuseNew(true);  // central unreachable for a while
+  link.CutAll();
+  std::this_thread::sleep_for(1000ms);
+  link.Clear();
+  StopLoad();
+  ASSERT_TRUE(Converged(kpg, 60s)) << kpg.Status().dump();
+  json status = kpg.Status()["peers"][0];
+  EXPECT_TRUE(status["alarms"].empty()) << status.dump();  // link faults are retried, not alarms
+  EXPECT_EQ(status["consecutive_failures"], 0);
+  EXPECT_GT(link.connections_accepted(), 1u);  // the session was re-established
+  ExpectCopiesEqual();
+}
+
+TEST_F(ReplicationFaultTest, AnUnpinnedUnitIsRefused) {
+  // A third unit whose key the central node does not pin.
+  auto stranger = std::make_unique<Unit>();
+  stranger->code = "XYZ";
+  stranger->dir = dir_.Sub("XYZ");
+  fs::create_directories(stranger->dir);
+  ASSERT_TRUE(StartAll());
+  stranger->proxy = FaultProxy::Start("127.0.0.1", central_port_);
+  ASSERT_TRUE(stranger->Start(central_pin_)) << stranger->server.process.Logs();
+  const auto until = std::chrono::steady_clock::now() + 20s;
+  json peer;
+  while (std::chrono::steady_clock::now() < until) {
+    peer = stranger->Status()["peers"][0];
+    if (peer["consecutive_failures"].get<int>() >= 2) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_GE(peer["consecutive_failures"].get<int>(), 2) << peer.dump();
+  EXPECT_EQ(peer["acked_seq"], 0);
+  EXPECT_FALSE(central_.WaitFor("refused a connection", 10s).empty());
+  EXPECT_EQ(stranger->server.process.Stop(), 0);
+  for (auto& u : units_) ASSERT_TRUE(Converged(*u));
+  ExpectCopiesEqual();
+}
+
+}  // namespace
+}  // namespace brankas::testing
