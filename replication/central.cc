@@ -268,7 +268,7 @@ Result<Ack> CentralNode::Impl::ApplyPush(Unit& unit, const Push& push, std::opti
       Alarm(unit, "an undecodable changelog entry after seq " + std::to_string(cur.seq));
       return refuse(ErrorCode::kMalformed, "undecodable changelog entry");
     }
-    if (ComputeChangelogHash(*e) != e->hash) {
+    if (!EncodedChangelogEntryHashMatches(bytes, e->hash)) {
       Alarm(unit, "entry " + std::to_string(e->seq) + " does not match its own hash");
       return refuse(ErrorCode::kMalformed, "entry " + std::to_string(e->seq) + " does not match its hash");
     }

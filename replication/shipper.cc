@@ -295,28 +295,44 @@ Status Shipper::Impl::Session() {
   BRANKAS_RETURN_IF_ERROR(Prune());
   Publish();
 
+  // Up to kWindow batches in flight: the next batch is read and sent while the
+  // central node applies the previous one. Acks come back in order.
+  struct InFlight {
+    uint64_t last_seq;
+    size_t entries, bytes;
+  };
+  constexpr size_t kWindow = 2;
+  std::deque<InFlight> inflight;
   uint64_t next = cursor.seq + 1;
   auto last_send = Clock::now();
   while (!Stopping()) {
     std::vector<std::string> entries;
-    BRANKAS_RETURN_IF_ERROR(ReadBatch(next, &entries));
-    if (entries.empty() && Draining()) break;  // everything written so far is acknowledged
-    if (entries.empty() && Clock::now() - last_send < kHeartbeat) {
+    if (inflight.size() < kWindow) BRANKAS_RETURN_IF_ERROR(ReadBatch(next, &entries));
+    const bool heartbeat_due = inflight.empty() && Clock::now() - last_send >= kHeartbeat;
+    if (!entries.empty() || heartbeat_due) {
+      Push push;
+      push.generation = *generation;
+      push.entries = std::move(entries);
+      const size_t count = push.entries.size();
+      const std::string payload = Encode(push);
+      push.entries.clear();
+      Throttle(payload.size());
+      BRANKAS_RETURN_IF_ERROR(ch->WriteFrame(MsgType::kPush, payload, options.io_timeout_ms));
+      last_send = Clock::now();
+      inflight.push_back({next + count - 1, count, payload.size()});
+      next += count;
+      if (count > 0 && inflight.size() < kWindow) continue;  // fill the window
+    }
+    if (inflight.empty()) {
+      if (Draining()) break;  // everything written so far is acknowledged
       BRANKAS_RETURN_IF_ERROR(RefreshOutbox());
       Sleep(std::chrono::milliseconds(std::max<int64_t>(1, options.batch_max_wait_ms)));
       continue;
     }
-    Push push;
-    push.generation = *generation;
-    push.entries = std::move(entries);
-    const size_t count = push.entries.size();
-    const std::string payload = Encode(push);
-    push.entries.clear();
-    Throttle(payload.size());
-    BRANKAS_RETURN_IF_ERROR(ch->WriteFrame(MsgType::kPush, payload, options.io_timeout_ms));
-    last_send = Clock::now();
+    const InFlight sent = inflight.front();
+    inflight.pop_front();
     Ack ack;
-    BRANKAS_RETURN_IF_ERROR(ExpectAck(*ch, next + count - 1, &ack));
+    BRANKAS_RETURN_IF_ERROR(ExpectAck(*ch, sent.last_seq, &ack));
     if (!ack.receipts.empty()) {
       Batch b;
       for (const Receipt& r : ack.receipts) {
@@ -327,17 +343,16 @@ Status Shipper::Impl::Session() {
       }
       BRANKAS_RETURN_IF_ERROR(store->Write(b, Durability::kSync));
     }
-    next += count;
     OnAcked(ack.seq);
     {
       std::lock_guard<std::mutex> lock(mu);
       st.last_contact_us = NowUs();
-      if (count > 0) st.last_ack_us = st.last_contact_us;
+      if (sent.entries > 0) st.last_ack_us = st.last_contact_us;
       st.consecutive_failures = 0;
       st.last_error.clear();
-      st.batches_sent += count > 0 ? 1 : 0;
-      st.entries_sent += count;
-      st.bytes_sent += payload.size();
+      st.batches_sent += sent.entries > 0 ? 1 : 0;
+      st.entries_sent += sent.entries;
+      st.bytes_sent += sent.bytes;
       st.receipts += ack.receipts.size();
       st.alarms.erase(std::remove_if(st.alarms.begin(), st.alarms.end(),
                                      [](const std::string& a) { return a.rfind("central refused", 0) == 0; }),
@@ -440,10 +455,12 @@ ReplicationStatus Shipper::status() const {
   // The newest local entry is read fresh: the shipper thread may be blocked
   // on the network, and a stale figure would understate the lag.
   uint64_t newest = 0;
-  (void)impl_->store->ScanReverse(Column::kChangelog, "", [&](std::string_view key, std::string_view) {
-    if (key.size() == 8) newest = GetBigEndian64(key);
-    return false;
-  });
+  if (auto head = impl_->store->Get(Column::kMeta, kChangelogHeadKey); head.ok() && *head) {
+    Reader r(**head);  // u8 format | bytes generation | u64 seq | bytes hash (vault/engine/changelog.cc)
+    uint8_t format = 0;
+    std::string_view generation;
+    if (r.U8(&format) && r.BytesView(&generation)) r.U64(&newest);
+  }
   std::lock_guard<std::mutex> lock(impl_->mu);
   ReplicationStatus s = impl_->st;
   s.local_seq = std::max(s.local_seq, newest);

@@ -63,6 +63,16 @@ std::string ComputeChangelogHash(const ChangelogEntry& e) {
   return HashBody(w.str());
 }
 
+bool EncodedChangelogEntryHashMatches(std::string_view bytes, std::string_view hash) {
+  // The encoding ends with the hash as u32 length (32, little endian) + 32 bytes.
+  constexpr size_t kTail = 4 + kHashSize;
+  if (bytes.size() < kTail || hash.size() != kHashSize) return false;
+  const std::string_view len = bytes.substr(bytes.size() - kTail, 4);
+  if (len != std::string_view("\x20\0\0\0", 4)) return false;
+  return HashBody(bytes.substr(0, bytes.size() - kTail)) == hash &&
+         bytes.substr(bytes.size() - kHashSize) == hash;
+}
+
 std::string EncodeChangelogEntry(const ChangelogEntry& e) {
   Writer w;
   EncodeBody(e, &w);

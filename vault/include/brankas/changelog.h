@@ -39,6 +39,9 @@ struct ChangelogEntry {
 std::string EncodeChangelogEntry(const ChangelogEntry& e);
 Result<ChangelogEntry> DecodeChangelogEntry(std::string_view bytes);
 std::string ComputeChangelogHash(const ChangelogEntry& e);
+// True when the encoded entry's stored hash is `hash` and matches its body:
+// the check of ComputeChangelogHash without decoding and re-encoding.
+bool EncodedChangelogEntryHashMatches(std::string_view bytes, std::string_view hash);
 
 // The writer side, owned by the committer thread (not thread-safe).
 class ChangelogWriter {
