@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # The main job on a fresh Debian 12 machine: installs every dependency (Debian
-# packages only), builds, starts two unit servers on loopback — Kupang (KPG)
-# and Sleman (SLM) — each with its own generated TLS identity, demo users for
-# every role and synthetic cases, walks the main journeys with the `brankas`
-# command line, prints what to try next, and keeps serving until Ctrl-C.
+# packages only), builds, starts a central backup node and two unit servers on
+# loopback — Kupang (KPG) and Sleman (SLM) — each with its own generated TLS
+# identity (every side pinned by key), demo users for every role and synthetic
+# cases; the units replicate to the central node. It walks the main journeys
+# with the `brankas` command line, shows replication and a restore drill,
+# prints what to try next, and keeps serving until Ctrl-C.
 #
 #   bash deploy/demo.sh            serve until Ctrl-C
 #   bash deploy/demo.sh --exit     walk the journeys, then stop (scripts, CI)
-#
-# The central backup node joins this demo with replication (issue #4).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${BRANKAS_DEMO_DIR:-"$root/demo-data"}
 kpg_port=${BRANKAS_DEMO_KPG_PORT:-8443}
 slm_port=${BRANKAS_DEMO_SLM_PORT:-8444}
+central_port=${BRANKAS_DEMO_CENTRAL_PORT:-9443}
 exit_after=0
 [ "${1:-}" = "--exit" ] && exit_after=1
 
@@ -26,29 +27,69 @@ bin="$root/build/demo/tools"
 mkdir -p "$data"
 chmod 700 "$data"
 pids=()
-stop_servers() {
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+stop_servers() {  # units first (they ship their last entries), the central node last
+  local i
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
 }
 trap stop_servers EXIT
 trap 'exit 130' INT TERM
 
-# start_unit CODE PORT: a development unit server in $data/<code>; waits
-# (bounded) for its "ready URL" line.
-start_unit() {
-  local code=$1 port=$2 dir="$data/${1,,}"
-  mkdir -p "$dir"
-  "$bin/brankasd" --dev --unit "$code" --data-dir "$dir" --listen "127.0.0.1:$port" \
-    >"$dir/brankasd.out" 2>"$dir/brankasd.log" &
-  pids+=($!)
+# wait_ready DIR: waits (bounded) for the "ready" line of the server just started.
+wait_ready() {
+  local dir=$1
   for _ in $(seq 600); do
     grep -q '^ready ' "$dir/brankasd.out" 2>/dev/null && return 0
     kill -0 "${pids[-1]}" 2>/dev/null || break
     sleep 0.1
   done
-  echo "brankasd for $code did not start; its log:" >&2
+  echo "brankasd in $dir did not start; its log:" >&2
   cat "$dir/brankasd.log" >&2
   exit 1
+}
+# identity DIR NAME: a TLS identity in DIR/tls (kept across runs); prints its pin.
+identity() {
+  mkdir -p "$1/tls"
+  if [ ! -f "$1/tls/key.pem" ]; then
+    "$bin/brankas" repl identity --cert "$1/tls/cert.pem" --key "$1/tls/key.pem" --name "$2" >/dev/null
+  fi
+  "$bin/brankas" repl pin --cert "$1/tls/cert.pem"
+}
+
+# The central backup node: it pins each unit's key, and each unit pins its key.
+central_pin=$(identity "$data/central" brankas-central)
+kpg_pin=$(identity "$data/kpg" brankas-dev-KPG)
+slm_pin=$(identity "$data/slm" brankas-dev-SLM)
+cat >"$data/central/central.toml" <<EOF3
+# Written by deploy/demo.sh. config/central.toml documents every key.
+role = "central"
+data_dir = "$data/central/data"
+[central]
+listen = "127.0.0.1:$central_port"
+tls_cert = "$data/central/tls/cert.pem"
+tls_key = "$data/central/tls/key.pem"
+[[units]]
+code = "KPG"
+pin = "$kpg_pin"
+[[units]]
+code = "SLM"
+pin = "$slm_pin"
+EOF3
+"$bin/brankasd" --config "$data/central/central.toml" >"$data/central/brankasd.out" 2>"$data/central/brankasd.log" &
+pids+=($!)
+wait_ready "$data/central"
+
+# start_unit CODE PORT: a development unit server in $data/<code>, replicating
+# to the central node.
+start_unit() {
+  local code=$1 port=$2 dir="$data/${1,,}"
+  "$bin/brankasd" --dev --unit "$code" --data-dir "$dir" --listen "127.0.0.1:$port" \
+    --central "127.0.0.1:$central_port" --central-pin "$central_pin" \
+    >"$dir/brankasd.out" 2>"$dir/brankasd.log" &
+  pids+=($!)
+  wait_ready "$dir"
 }
 start_unit KPG "$kpg_port"
 start_unit SLM "$slm_port"
@@ -100,6 +141,16 @@ say "The auditor sees who touched the case (names of fields, never values) and v
 as auditor audit query --case "$case_id" --limit 12
 as auditor audit verify
 
+say "Both units replicate, still encrypted, to the central node at 127.0.0.1:$central_port"
+for _ in $(seq 50); do  # bounded: up to ~5 s for the last entries to be acknowledged
+  lag=$(as admin repl status --json | grep -o '"lag_entries":[0-9]*' | cut -d: -f2)
+  [ "${lag:-1}" -le 1 ] && break
+  sleep 0.1
+done
+as admin repl status || true
+say "A restore drill on the central node's copy of Kupang (chain, signatures, receipts)"
+"$bin/brankas" repl drill --data-dir "$data/central/data" --unit KPG || true
+
 cat <<EOF2
 
 == What to try next (the servers keep running until Ctrl-C)
@@ -118,13 +169,17 @@ cat <<EOF2
   brankas audit query --actor $legal
   brankas audit verify
 
+  brankas login --dev-credentials $creds --as admin
+  brankas repl status                   # lag, acknowledged sequence, alarms
+  brankas repl drill --data-dir $data/central/data --unit SLM
+
   Each unit's demo users and passwords: $data/kpg/dev-credentials.json, $data/slm/dev-credentials.json
-  Server logs (no values, tokens or passwords in them): $data/kpg/brankasd.log
+  Server logs (no values, tokens or passwords in them): $data/kpg/brankasd.log, $data/central/brankasd.log
   Every command has --help and --json.
 EOF2
 
 if [ "$exit_after" = 1 ]; then
   exit 0
 fi
-echo "Serving. Press Ctrl-C to stop both units."
+echo "Serving. Press Ctrl-C to stop both units and the central node."
 wait

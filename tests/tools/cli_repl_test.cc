@@ -222,6 +222,22 @@ TEST_F(CliReplTest, PinIsThatOfTheLibrary) {
   EXPECT_FALSE(missing.err.empty());
 }
 
+TEST_F(CliReplTest, IdentityMakesAKeyOnceAndPrintsItsPin) {
+  const std::string cert = dir_.Sub("new-cert.pem"), key = dir_.Sub("new-key.pem");
+  RunResult made = RunBrankas({"repl", "identity", "--cert", cert, "--key", key, "--name", "central"});
+  ASSERT_EQ(made.exit_code, 0) << made.all();
+  auto pin = PinOfCertificateFile(cert);
+  ASSERT_TRUE(pin.ok());
+  EXPECT_EQ(made.out, *pin + "\n");
+  struct stat st {};
+  ASSERT_EQ(stat(key.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  // An existing key is never overwritten.
+  RunResult again = RunBrankas({"repl", "identity", "--cert", cert, "--key", key});
+  EXPECT_EQ(again.exit_code, 2) << again.all();
+  EXPECT_EQ(*PinOfCertificateFile(cert), *pin);
+}
+
 TEST_F(CliReplTest, DrillOnTheCentralCopySaysOk) {
   // While the central node runs (the drill opens its store read-only)...
   RunResult live = RunBrankas({"repl", "drill", "--data-dir", CentralDir(), "--unit", "KPG", "--json"});

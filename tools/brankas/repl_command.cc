@@ -22,6 +22,7 @@
 
 #include "brankas/crypto.h"
 #include "brankas/replication.h"
+#include "brankas/server.h"
 #include "demo.h"
 #include "offline_commands.h"
 #include "online_commands.h"
@@ -165,6 +166,29 @@ int RunPin(const PinArgs& a) {
   return kExitOk;
 }
 
+// --- repl identity -----------------------------------------------------------
+
+struct IdentityArgs {
+  std::string cert, key, name = "brankas";
+};
+
+// A self-signed TLS identity (EC P-256) for a central node or a unit's
+// replication client, then its pin. The key is created exclusively (0600).
+int RunIdentity(const IdentityArgs& a) {
+  Status s = GenerateSelfSignedIdentity(a.cert, a.key, a.name);
+  if (!s.ok()) {
+    std::cerr << "brankas repl identity: " << s.message() << "\n";
+    return kExitUsage;
+  }
+  auto pin = PinOfCertificateFile(a.cert);
+  if (!pin.ok()) {
+    std::cerr << "brankas repl identity: " << pin.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::cout << *pin << "\n";
+  return kExitOk;
+}
+
 // --- repl drill --------------------------------------------------------------
 
 struct DrillArgs {
@@ -256,6 +280,16 @@ void AddReplCommand(CLI::App& app, int* exit_code) {
   p->add_option("--cert", pin->cert, "PEM certificate file")->required();
   p->add_flag("--json", pin->json, "Machine-readable output: {\"cert\",\"pin\"}");
   p->callback([pin, exit_code] { *exit_code = RunPin(*pin); });
+
+  auto identity = std::make_shared<IdentityArgs>();
+  CLI::App* i = repl->add_subcommand(
+      "identity",
+      "Create a self-signed TLS identity (EC P-256; the key 0600, never overwritten) and print its pin "
+      "(offline; exit 0, 2 when a file exists or cannot be written)");
+  i->add_option("--cert", identity->cert, "PEM certificate file to write")->required();
+  i->add_option("--key", identity->key, "PEM private key file to create")->required();
+  i->add_option("--name", identity->name, "Common name (default brankas)");
+  i->callback([identity, exit_code] { *exit_code = RunIdentity(*identity); });
 
   auto drill = std::make_shared<DrillArgs>();
   CLI::App* d = repl->add_subcommand(

@@ -3,6 +3,7 @@
 //
 //   repl status                  online: GET /v1/replication/status    repl_command.cc
 //   repl pin --cert FILE         offline: the pin of a TLS key          repl_command.cc
+//   repl identity --cert --key   offline: a new self-signed identity    repl_command.cc
 //   repl drill --data-dir D --unit CODE
 //                                offline: restore drill on the central
 //                                node's own copy (read-only)            repl_command.cc
