@@ -47,6 +47,19 @@ int64_t EntryTimeUs(std::string_view bytes) {
 }
 
 
+// The newest changelog entry written on this node, from the head the committer
+// keeps (u8 format | bytes generation | u64 seq | bytes hash; vault/engine/changelog.cc).
+uint64_t HeadSeq(Store& store) {
+  uint64_t seq = 0;
+  if (auto head = store.Get(Column::kMeta, kChangelogHeadKey); head.ok() && *head) {
+    Reader r(**head);
+    uint8_t format = 0;
+    std::string_view generation;
+    if (!r.U8(&format) || !r.BytesView(&generation) || !r.U64(&seq)) seq = 0;
+  }
+  return seq;
+}
+
 }  // namespace
 
 class Shipper::Impl {
@@ -416,15 +429,19 @@ Result<std::unique_ptr<Shipper>> Shipper::Start(Store* store, std::string unit, 
   impl->st.peer = options.central;
   BRANKAS_ASSIGN_OR_RETURN(auto generation, store->Get(Column::kMeta, kGenerationKey));
   if (generation) impl->st.generation = ToHex(*generation);
-  // Entries already pruned were acknowledged in an earlier run.
+  // Entries already pruned were acknowledged in an earlier run; an empty
+  // outbox means everything up to the head was.
+  bool any = false;
   BRANKAS_RETURN_IF_ERROR(store->Scan(Column::kChangelog, "", "", [&](std::string_view key, std::string_view) {
     if (key.size() == 8) {
+      any = true;
       impl->pruned_upto = GetBigEndian64(key) - 1;
-      impl->acked = impl->pruned_upto;
-      impl->known_upto = impl->pruned_upto;
     }
     return false;
   }));
+  if (!any) impl->pruned_upto = HeadSeq(*store);
+  impl->acked = impl->pruned_upto;
+  impl->known_upto = impl->pruned_upto;
   BRANKAS_RETURN_IF_ERROR(impl->RefreshOutbox());
   Impl* raw = impl.get();
   impl->thread = std::thread([raw] { raw->Run(); });
@@ -454,13 +471,7 @@ void Shipper::Stop(int64_t drain_ms) {
 ReplicationStatus Shipper::status() const {
   // The newest local entry is read fresh: the shipper thread may be blocked
   // on the network, and a stale figure would understate the lag.
-  uint64_t newest = 0;
-  if (auto head = impl_->store->Get(Column::kMeta, kChangelogHeadKey); head.ok() && *head) {
-    Reader r(**head);  // u8 format | bytes generation | u64 seq | bytes hash (vault/engine/changelog.cc)
-    uint8_t format = 0;
-    std::string_view generation;
-    if (r.U8(&format) && r.BytesView(&generation)) r.U64(&newest);
-  }
+  const uint64_t newest = HeadSeq(*impl_->store);
   std::lock_guard<std::mutex> lock(impl_->mu);
   ReplicationStatus s = impl_->st;
   s.local_seq = std::max(s.local_seq, newest);
