@@ -24,21 +24,9 @@ using boost::system::error_code;
 
 Result<std::shared_ptr<ssl::context>> MakeChannelContext(bool server, const std::string& cert_file,
                                                          const std::string& key_file) {
-  auto ctx = std::make_shared<ssl::context>(server ? ssl::context::tls_server : ssl::context::tls_client);
-  SSL_CTX* native = ctx->native_handle();
-  SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
-  SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);
-  SSL_CTX_set_session_cache_mode(native, SSL_SESS_CACHE_OFF);
-  if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1) {
-    return InvalidArgument("cannot load the TLS certificate chain from " + cert_file);
-  }
-  if (SSL_CTX_use_PrivateKey_file(native, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
-    return InvalidArgument("cannot load the TLS private key from " + key_file);
-  }
-  if (SSL_CTX_check_private_key(native) != 1) {
-    return InvalidArgument("the TLS private key " + key_file + " does not match " + cert_file);
-  }
-  return ctx;
+  BRANKAS_ASSIGN_OR_RETURN(auto ctx, server::MakeTlsContext(server ? ssl::context::tls_server : ssl::context::tls_client,
+                                                            cert_file, key_file));
+  return std::shared_ptr<ssl::context>(std::move(ctx));
 }
 
 TlsChannel::TlsChannel(std::shared_ptr<ssl::context> ctx) : ctx_(std::move(ctx)), stream_(ioc_, *ctx_) {}

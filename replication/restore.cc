@@ -9,6 +9,7 @@
 
 #include "brankas/changelog.h"
 #include "brankas/crypto.h"
+#include "brankas/types.h"
 #include "brankas/keys.h"
 #include "brankas/replication.h"
 #include "replication/channel.h"
@@ -41,7 +42,7 @@ Result<RestoreReport> RestoreFromCentral(const RestoreOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::string host;
   uint16_t port = 0;
-  if (!SplitHostPort(options.central, &host, &port)) return InvalidArgument("--from must be HOST:PORT");
+  if (!ParseHostPort(options.central, 1, &host, &port)) return InvalidArgument("--from must be HOST:PORT");
   BRANKAS_RETURN_IF_ERROR(ValidatePin(options.central_pin));
   std::string expected_key;
   if (!options.node_key_hex.empty() &&

@@ -13,6 +13,7 @@
 #include "brankas/changelog.h"
 #include "brankas/codec.h"
 #include "brankas/crypto.h"
+#include "brankas/types.h"
 #include "replication/channel.h"
 #include "replication/wire.h"
 
@@ -420,7 +421,7 @@ Result<std::unique_ptr<Shipper>> Shipper::Start(Store* store, std::string unit, 
   impl->store = store;
   impl->unit = std::move(unit);
   impl->options = options;
-  if (!SplitHostPort(options.central, &impl->host, &impl->port)) {
+  if (!ParseHostPort(options.central, 1, &impl->host, &impl->port)) {
     return InvalidArgument("replication.central must be HOST:PORT");
   }
   BRANKAS_RETURN_IF_ERROR(ValidatePin(options.central_pin));

@@ -310,19 +310,4 @@ Result<DigestResult> ReplicatedDigest(Store& store, std::string_view prefix) {
   return out;
 }
 
-bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port) {
-  const size_t colon = text.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size() || text.size() - colon > 6) return false;
-  *host = text.substr(0, colon);
-  if (host->size() > 2 && host->front() == '[' && host->back() == ']') *host = host->substr(1, host->size() - 2);
-  uint32_t p = 0;
-  for (size_t i = colon + 1; i < text.size(); ++i) {
-    if (text[i] < '0' || text[i] > '9') return false;
-    p = p * 10 + static_cast<uint32_t>(text[i] - '0');
-  }
-  if (p == 0 || p > 65535) return false;
-  *port = static_cast<uint16_t>(p);
-  return true;
-}
-
 }  // namespace brankas::repl

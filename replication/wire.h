@@ -165,7 +165,4 @@ Status ForEachReplicated(Store& store, std::string_view prefix,
 struct DigestResult { std::string digest; uint64_t count = 0; };
 Result<DigestResult> ReplicatedDigest(Store& store, std::string_view prefix);
 
-// "HOST:PORT" (port 1..65535; an IPv6 host in brackets) into its parts.
-bool SplitHostPort(const std::string& text, std::string* host, uint16_t* port);
-
 }  // namespace brankas::repl

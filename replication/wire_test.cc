@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "brankas/crypto.h"
+#include "brankas/types.h"
 #include "replication/wire.h"
 
 namespace brankas::repl {
@@ -87,13 +88,13 @@ TEST(WireTest, HostileBytesAreRefused) {
 TEST(WireTest, HostPort) {
   std::string host;
   uint16_t port = 0;
-  EXPECT_TRUE(SplitHostPort("127.0.0.1:9443", &host, &port));
+  EXPECT_TRUE(ParseHostPort("127.0.0.1:9443", 1, &host, &port));
   EXPECT_EQ(host, "127.0.0.1");
   EXPECT_EQ(port, 9443);
-  EXPECT_TRUE(SplitHostPort("[::1]:1", &host, &port));
+  EXPECT_TRUE(ParseHostPort("[::1]:1", 1, &host, &port));
   EXPECT_EQ(host, "::1");
   for (const char* bad : {"", ":1", "host", "host:", "host:0", "host:65536", "host:12a", "host:1234567"}) {
-    EXPECT_FALSE(SplitHostPort(bad, &host, &port)) << bad;
+    EXPECT_FALSE(ParseHostPort(bad, 1, &host, &port)) << bad;
   }
 }
 

@@ -32,6 +32,7 @@
 #include <sstream>
 
 #include "brankas/crypto.h"
+#include "brankas/types.h"
 #include "brankas/replication.h"
 #include "offline_commands.h"
 #include "online_client.h"
@@ -129,7 +130,7 @@ bool InUse(const std::string& dir) {
 int RunRestore(const RestoreArgs& a) {
   std::string host;
   uint16_t port = 0;
-  if (!repl::SplitHostPort(a.from, &host, &port)) {
+  if (!ParseHostPort(a.from, 1, &host, &port)) {
     return Fail(a, kExitUsage, "--from must be HOST:PORT of the central node's replication listener, not \"" +
                                    Printable(a.from) + "\"");
   }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "brankas/crypto.h"
+#include "brankas/types.h"
 #include "brankas/server.h"
 #include "brankas/synth.h"
 #include "brankas/vault.h"
@@ -156,16 +157,9 @@ int RunDevServer(const DevOptions& o) {
   fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
   dir = fs::absolute(dir);
 
-  size_t colon = o.listen.rfind(':');
-  if (colon == std::string::npos) return Fail("--listen", InvalidArgument("expected HOST:PORT"));
   ServerOptions sopt;
-  sopt.listen_host = o.listen.substr(0, colon);
-  try {
-    int port = std::stoi(o.listen.substr(colon + 1));
-    if (port < 0 || port > 65535) throw std::out_of_range("port");
-    sopt.listen_port = static_cast<uint16_t>(port);
-  } catch (const std::exception&) {
-    return Fail("--listen", InvalidArgument("the port must be 0 to 65535"));
+  if (!ParseHostPort(o.listen, 0, &sopt.listen_host, &sopt.listen_port)) {
+    return Fail("--listen", InvalidArgument("expected HOST:PORT with a port from 0 to 65535"));
   }
   sopt.tls_cert_file = (dir / "tls/cert.pem").string();
   sopt.tls_key_file = (dir / "tls/key.pem").string();

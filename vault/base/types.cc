@@ -32,6 +32,27 @@ std::optional<Action> ParseAction(std::string_view n) { return ParseName<Action>
 std::string_view StageName(Stage s) { return kStageNames.at(static_cast<size_t>(s)); }
 std::optional<Stage> ParseStage(std::string_view n) { return ParseName<Stage>(kStageNames, n); }
 
+bool ParseHostPort(std::string_view text, int min_port, std::string* host, uint16_t* port) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view h = text.substr(0, colon);
+  if (h.front() == '[' || h.back() == ']') {
+    if (h.size() < 3 || h.front() != '[' || h.back() != ']') return false;
+    h = h.substr(1, h.size() - 2);
+  }
+  const std::string_view p = text.substr(colon + 1);
+  if (p.empty() || p.size() > 5) return false;
+  int value = 0;
+  for (char c : p) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  if (value < min_port || value > 65535) return false;
+  *host = std::string(h);
+  *port = static_cast<uint16_t>(value);
+  return true;
+}
+
 std::string EchoableName(std::string_view name) {
   bool plain = !name.empty() && name.size() <= 40 && name[0] >= 'a' && name[0] <= 'z';
   for (char c : name) plain = plain && ((c >= 'a' && c <= 'z') || c == '_');

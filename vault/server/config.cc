@@ -110,24 +110,12 @@ std::string Resolve(const std::string& base_dir, const std::string& path) {
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
 }
 
-// "HOST:PORT" or "[IPv6]:PORT" with a port in [min_port, 65535]. `host`
-// receives HOST without brackets.
+// ParseHostPort (brankas/types.h) with the key named on failure.
 Status ParseHostPort(TableReader& r, std::string_view key, const std::string& value, int min_port,
                      std::string* host, uint16_t* port) {
-  const size_t colon = value.rfind(':');
-  if (colon == std::string::npos || colon == 0) return r.Error(key, "must be HOST:PORT");
-  std::string h = value.substr(0, colon);
-  if (h.front() == '[' || h.back() == ']') {
-    if (h.size() < 3 || h.front() != '[' || h.back() != ']') return r.Error(key, "must be HOST:PORT");
-    h = h.substr(1, h.size() - 2);
+  if (!brankas::ParseHostPort(value, min_port, host, port)) {
+    return r.Error(key, "must be HOST:PORT with a port from " + std::to_string(min_port) + " to 65535");
   }
-  const std::string p = value.substr(colon + 1);
-  if (p.empty() || p.size() > 5 || p.find_first_not_of("0123456789") != std::string::npos || std::stoi(p) > 65535 ||
-      std::stoi(p) < min_port) {
-    return r.Error(key, "has an impossible port (" + std::to_string(min_port) + " to 65535)");
-  }
-  *host = std::move(h);
-  *port = static_cast<uint16_t>(std::stoi(p));
   return Status::Ok();
 }
 

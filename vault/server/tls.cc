@@ -20,8 +20,14 @@ namespace server {
 
 Result<std::unique_ptr<boost::asio::ssl::context>> MakeServerTlsContext(const std::string& cert_file,
                                                                          const std::string& key_file) {
+  return MakeTlsContext(boost::asio::ssl::context::tls_server, cert_file, key_file);
+}
+
+Result<std::unique_ptr<boost::asio::ssl::context>> MakeTlsContext(boost::asio::ssl::context::method method,
+                                                                   const std::string& cert_file,
+                                                                   const std::string& key_file) {
   namespace ssl = boost::asio::ssl;
-  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_server);
+  auto ctx = std::make_unique<ssl::context>(method);
   SSL_CTX* native = ctx->native_handle();
   SSL_CTX_set_min_proto_version(native, TLS1_3_VERSION);
   SSL_CTX_set_options(native, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION | SSL_OP_NO_TICKET);

@@ -65,6 +65,11 @@ inline constexpr int kStageCount = 6;
 // person's name) is never echoed. Others: "(not a known name)".
 std::string EchoableName(std::string_view name);
 
+// "HOST:PORT" or "[IPv6]:PORT" with a port in [min_port, 65535] (min_port 0
+// allows "pick a free port"). `host` receives HOST without brackets. False on
+// anything else; the outputs are then unchanged.
+bool ParseHostPort(std::string_view text, int min_port, std::string* host, uint16_t* port);
+
 std::string_view FieldClassName(FieldClass c);   // "legal_evidence"
 std::optional<FieldClass> ParseFieldClass(std::string_view name);
 std::string_view RoleName(Role r);               // "case_worker"
