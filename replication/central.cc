@@ -66,9 +66,7 @@ struct StoredCursor {
 std::string EncodeStoredCursor(const StoredCursor& s) {
   Writer w;
   w.U8(1);
-  w.Bytes(s.cursor.generation);
-  w.U64(s.cursor.seq);
-  w.Bytes(s.cursor.hash);
+  PutCursor(s.cursor, &w);
   w.Bool(s.halted);
   w.Bytes(s.reason);
   return w.Take();
@@ -78,8 +76,8 @@ Result<StoredCursor> DecodeStoredCursor(std::string_view bytes) {
   Reader r(bytes);
   StoredCursor s;
   uint8_t format = 0;
-  if (!r.U8(&format) || format != 1 || !r.Bytes(&s.cursor.generation) || !r.U64(&s.cursor.seq) ||
-      !r.Bytes(&s.cursor.hash) || !r.Bool(&s.halted) || !r.Bytes(&s.reason) || !r.Done()) {
+  if (!r.U8(&format) || format != 1 || !GetCursor(&r, &s.cursor) || !r.Bool(&s.halted) || !r.Bytes(&s.reason) ||
+      !r.Done()) {
     return Corruption("a replication cursor on the central node is malformed");
   }
   return s;

@@ -13,6 +13,8 @@
 #include "brankas/server.h"
 #include "brankas/synth.h"
 #include "engine/vault_test_util.h"
+#include "testing/tls_identity.h"
+#include "testing/wait_for.h"
 #include "replication/central.h"
 #include "replication/channel.h"
 #include "replication/prefix_store.h"
@@ -25,29 +27,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-struct Identity {
-  std::string cert, key, pin;
-};
-
-Identity MakeIdentity(const testing::TempDir& dir, const std::string& name) {
-  Identity id{dir.Sub(name + "-cert.pem"), dir.Sub(name + "-key.pem"), ""};
-  EXPECT_TRUE(GenerateSelfSignedIdentity(id.cert, id.key, name).ok());
-  auto pin = PinOfCertificateFile(id.cert);
-  EXPECT_TRUE(pin.ok());
-  id.pin = pin.ok() ? *pin : "";
-  return id;
-}
-
-// Waits (bounded) until pred() holds.
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds limit = 20s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
+using testing::Identity;
+using testing::MakeIdentity;
+using testing::WaitFor;
 
 class ReplicationTest : public ::testing::Test {
  protected:

@@ -35,30 +35,10 @@ std::string SeqKey(uint64_t seq) {
   return k;
 }
 
-// The time of an encoded entry without decoding its mutations:
-// u8 format | u32 len + 16 generation | u64 seq | i64 time_us | ...
-int64_t EntryTimeUs(std::string_view bytes) {
-  Reader r(bytes.substr(0, std::min<size_t>(bytes.size(), 64)));
-  uint8_t format = 0;
-  std::string_view gen;
-  uint64_t seq = 0;
-  int64_t t = 0;
-  if (!r.U8(&format) || !r.BytesView(&gen) || !r.U64(&seq) || !r.I64(&t)) return 0;
-  return t;
-}
-
-
-// The newest changelog entry written on this node, from the head the committer
-// keeps (u8 format | bytes generation | u64 seq | bytes hash; vault/engine/changelog.cc).
+// The newest changelog entry written on this node (0 when none or unreadable).
 uint64_t HeadSeq(Store& store) {
-  uint64_t seq = 0;
-  if (auto head = store.Get(Column::kMeta, kChangelogHeadKey); head.ok() && *head) {
-    Reader r(**head);
-    uint8_t format = 0;
-    std::string_view generation;
-    if (!r.U8(&format) || !r.BytesView(&generation) || !r.U64(&seq)) seq = 0;
-  }
-  return seq;
+  auto writer = ChangelogWriter::Open(store);
+  return writer.ok() ? (*writer)->head().seq : 0;
 }
 
 }  // namespace
@@ -149,7 +129,7 @@ Status Shipper::Impl::RefreshOutbox() {
                                         if (key.size() != 8) return true;
                                         uint64_t seq = GetBigEndian64(key);
                                         if (seq > acked) {
-                                          pending.push_back({seq, value.size(), EntryTimeUs(value)});
+                                          pending.push_back({seq, value.size(), ChangelogEntryTimeUs(value)});
                                           pending_bytes += value.size();
                                         }
                                         known_upto = seq;

@@ -10,6 +10,24 @@ constexpr uint32_t kMaxListItems = 1u << 22;
 
 Status Malformed(const char* what) { return InvalidArgument(std::string("malformed ") + what + " message"); }
 
+// The receipt's fields, shared by what is signed and what is stored.
+void PutReceiptFields(const Receipt& r, Writer* w) {
+  w->Bytes(r.unit);
+  w->Bytes(r.generation);
+  w->U64(r.changelog_seq);
+  w->U64(r.checkpoint_seq);
+  w->Bytes(r.checkpoint_hash);
+  w->I64(r.time_us);
+  w->Bytes(r.central_key);
+}
+
+// A list count that cannot exceed what the remaining bytes could hold.
+bool GetCount(Reader* r, uint32_t min_item_bytes, uint32_t* n) {
+  return r->U32(n) && *n <= kMaxListItems && *n <= r->Remaining() / min_item_bytes;
+}
+
+}  // namespace
+
 void PutCursor(const Cursor& c, Writer* w) {
   w->Bytes(c.generation);
   w->U64(c.seq);
@@ -20,13 +38,6 @@ bool GetCursor(Reader* r, Cursor* c) {
   return r->Bytes(&c->generation) && r->U64(&c->seq) && r->Bytes(&c->hash) && c->generation.size() == 16 &&
          c->hash.size() == kHashSize;
 }
-
-// A list count that cannot exceed what the remaining bytes could hold.
-bool GetCount(Reader* r, uint32_t min_item_bytes, uint32_t* n) {
-  return r->U32(n) && *n <= kMaxListItems && *n <= r->Remaining() / min_item_bytes;
-}
-
-}  // namespace
 
 const char* ErrorCodeName(ErrorCode code) {
   switch (code) {
@@ -43,26 +54,14 @@ const char* ErrorCodeName(ErrorCode code) {
 std::string ReceiptMessage(const Receipt& r) {
   Writer w;
   w.Bytes("brankas-receipt-v1");
-  w.Bytes(r.unit);
-  w.Bytes(r.generation);
-  w.U64(r.changelog_seq);
-  w.U64(r.checkpoint_seq);
-  w.Bytes(r.checkpoint_hash);
-  w.I64(r.time_us);
-  w.Bytes(r.central_key);
+  PutReceiptFields(r, &w);
   return w.Take();
 }
 
 std::string EncodeReceipt(const Receipt& r) {
   Writer w;
   w.U8(1);
-  w.Bytes(r.unit);
-  w.Bytes(r.generation);
-  w.U64(r.changelog_seq);
-  w.U64(r.checkpoint_seq);
-  w.Bytes(r.checkpoint_hash);
-  w.I64(r.time_us);
-  w.Bytes(r.central_key);
+  PutReceiptFields(r, &w);
   w.Bytes(r.signature);
   return w.Take();
 }

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "brankas/codec.h"
 #include "brankas/crypto.h"
 #include "brankas/status.h"
 #include "brankas/store.h"
@@ -115,6 +116,11 @@ struct Fence {
   std::string old_generation;
   std::string new_generation;
 };
+
+// A cursor's fields (generation 16 bytes, seq, hash 32 bytes), for messages
+// and for the central node's stored cursors.
+void PutCursor(const Cursor& c, Writer* w);
+bool GetCursor(Reader* r, Cursor* c);
 
 std::string Encode(const Hello& m);
 std::string Encode(const Cursor& m);

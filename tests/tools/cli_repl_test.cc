@@ -29,6 +29,8 @@
 #include "replication/shipper.h"
 #include "testing/run_process.h"
 #include "testing/temp_dir.h"
+#include "testing/tls_identity.h"
+#include "testing/wait_for.h"
 
 namespace brankas {
 namespace {
@@ -51,28 +53,9 @@ nlohmann::json ParseJson(const RunResult& r) {
   return j;
 }
 
-struct Identity {
-  std::string cert, key, pin;
-};
-
-Identity MakeIdentity(const TempDir& dir, const std::string& name) {
-  Identity id{dir.Sub(name + "-cert.pem"), dir.Sub(name + "-key.pem"), ""};
-  EXPECT_TRUE(GenerateSelfSignedIdentity(id.cert, id.key, name).ok());
-  auto pin = PinOfCertificateFile(id.cert);
-  EXPECT_TRUE(pin.ok());
-  id.pin = pin.ok() ? *pin : "";
-  return id;
-}
-
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds limit = 30s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
+using testing::Identity;
+using testing::MakeIdentity;
+using testing::WaitFor;
 
 // Names in `dir` that start with `prefix`.
 std::vector<std::string> EntriesStartingWith(const std::string& dir, const std::string& prefix) {

@@ -29,6 +29,7 @@
 #include "replication/central.h"
 #include "replication/restore.h"
 #include "replication/shipper.h"
+#include "workloads.h"
 
 namespace {
 
@@ -44,16 +45,6 @@ double Seconds(SteadyClock::duration d) { return std::chrono::duration<double>(d
 int Fail(const std::string& what, const Status& s) {
   std::cerr << "brankas-repl-bench: " << what << ": " << s.ToString() << "\n";
   return 1;
-}
-
-FieldValues WritableCase(const Schema& schema, SyntheticGenerator& gen) {
-  FieldValues out;
-  for (auto& [name, value] : gen.NewCase()) {
-    const FieldDef* def = schema.Find(name);
-    if (def == nullptr || def->cls == FieldClass::kMedical || def->cls == FieldClass::kPsychological) continue;
-    out.emplace(name, std::move(value));
-  }
-  return out;
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -135,7 +126,7 @@ int main(int argc, char** argv) {
       pool.emplace_back([&, t] {
         SyntheticGenerator gen(static_cast<uint64_t>(t) + 1);
         while (next.fetch_add(1) < cases) {
-          if (!(*vault)->CreateCase(worker, WritableCase((*vault)->schema(), gen)).ok()) ++failed;
+          if (!(*vault)->CreateCase(worker, bench::WritableCase((*vault)->schema(), gen)).ok()) ++failed;
         }
       });
     }
@@ -251,7 +242,7 @@ int main(int argc, char** argv) {
         while (Seconds(SteadyClock::now() - lag_start) < lag_seconds) {
           std::this_thread::sleep_until(due);
           due += std::chrono::duration_cast<SteadyClock::duration>(period);
-          if (!(*vault)->CreateCase(worker, WritableCase((*vault)->schema(), gen)).ok()) {
+          if (!(*vault)->CreateCase(worker, bench::WritableCase((*vault)->schema(), gen)).ok()) {
             ++lag_failed;
             continue;
           }

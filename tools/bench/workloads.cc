@@ -14,20 +14,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A case worker may write every class but medical and psychological, so a
-// create carries the synthetic case's fields of those classes (~20 fields).
-FieldValues WritableCase(const Schema& schema, SyntheticGenerator& gen) {
-  FieldValues out;
-  for (auto& [name, value] : gen.NewCase()) {
-    const FieldDef* def = schema.Find(name);
-    if (def == nullptr || def->cls == FieldClass::kMedical || def->cls == FieldClass::kPsychological) {
-      continue;
-    }
-    out.emplace(name, std::move(value));
-  }
-  return out;
-}
-
 struct OwnedCase {
   std::string id;
   uint64_t version = 1;
@@ -75,6 +61,18 @@ class InProcess : public BenchBackend {
 };
 
 }  // namespace
+
+FieldValues WritableCase(const Schema& schema, SyntheticGenerator& gen) {
+  FieldValues out;
+  for (auto& [name, value] : gen.NewCase()) {
+    const FieldDef* def = schema.Find(name);
+    if (def == nullptr || def->cls == FieldClass::kMedical || def->cls == FieldClass::kPsychological) {
+      continue;
+    }
+    out.emplace(name, std::move(value));
+  }
+  return out;
+}
 
 std::unique_ptr<BenchBackend> InProcessBackend(Vault& vault) { return std::make_unique<InProcess>(vault); }
 

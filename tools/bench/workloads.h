@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "brankas/schema.h"
+#include "brankas/synth.h"
 #include "brankas/vault.h"
 
 namespace brankas::bench {
@@ -36,6 +37,10 @@ class BenchBackend {
   // Commit statistics, where the backend can see them (in process only).
   virtual std::optional<Vault::Stats> commit_stats() const { return std::nullopt; }
 };
+
+// A synthetic case as a case worker may write it: every class but medical and
+// psychological (~20 fields).
+FieldValues WritableCase(const Schema& schema, SyntheticGenerator& gen);
 
 // The engine in process, as the case worker "bench-worker".
 std::unique_ptr<BenchBackend> InProcessBackend(Vault& vault);

@@ -63,6 +63,19 @@ std::string ComputeChangelogHash(const ChangelogEntry& e) {
   return HashBody(w.str());
 }
 
+int64_t ChangelogEntryTimeUs(std::string_view bytes) {
+  // u8 format | bytes generation | u64 seq | i64 time_us | ... (EncodeBody)
+  Reader r(bytes.substr(0, std::min<size_t>(bytes.size(), 64)));
+  uint8_t format = 0;
+  std::string_view generation;
+  uint64_t seq = 0;
+  int64_t time_us = 0;
+  if (!r.U8(&format) || format != kEntryFormat || !r.BytesView(&generation) || !r.U64(&seq) || !r.I64(&time_us)) {
+    return 0;
+  }
+  return time_us;
+}
+
 bool EncodedChangelogEntryHashMatches(std::string_view bytes, std::string_view hash) {
   // The encoding ends with the hash as u32 length (32, little endian) + 32 bytes.
   constexpr size_t kTail = 4 + kHashSize;

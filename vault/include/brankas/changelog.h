@@ -42,6 +42,8 @@ std::string ComputeChangelogHash(const ChangelogEntry& e);
 // True when the encoded entry's stored hash is `hash` and matches its body:
 // the check of ComputeChangelogHash without decoding and re-encoding.
 bool EncodedChangelogEntryHashMatches(std::string_view bytes, std::string_view hash);
+// The time of an encoded entry without decoding its mutations; 0 if malformed.
+int64_t ChangelogEntryTimeUs(std::string_view bytes);
 
 // The writer side, owned by the committer thread (not thread-safe).
 class ChangelogWriter {
