@@ -160,6 +160,22 @@ class ReplicationFaultTest : public ::testing::Test {
   void ExpectCopiesEqual() {
     for (auto& u : units_) EXPECT_EQ(u->server.process.Stop(), 0) << u->code;
     EXPECT_EQ(central_.Stop(), 0) << central_.Logs();
+    // No field value the load wrote, and no token, in any log of any process.
+    std::vector<std::string> secrets = {"Uji Replikasi", "beban replikasi"};
+    for (auto& u : units_) {
+      secrets.push_back(u->admin);
+      secrets.push_back(u->intake);
+    }
+    std::vector<std::string> logs = {central_.Logs()};
+    for (auto& u : units_) logs.push_back(u->server.process.Logs());
+    for (const std::string& log : logs) {
+      ASSERT_FALSE(log.empty());
+      for (const std::string& secret : secrets) {
+        if (!secret.empty()) {
+          EXPECT_EQ(log.find(secret), std::string::npos) << "a value or token is in a log";
+        }
+      }
+    }
     for (auto& u : units_) {
       StoreOptions ro;
       ro.read_only = true;
