@@ -29,8 +29,7 @@
 #include "replication/shipper.h"
 #include "testing/run_process.h"
 #include "testing/temp_dir.h"
-#include "testing/tls_identity.h"
-#include "testing/wait_for.h"
+#include "replication/replication_fixture.h"
 
 namespace brankas {
 namespace {
@@ -68,15 +67,10 @@ std::vector<std::string> EntriesStartingWith(const std::string& dir, const std::
   return out;
 }
 
-class CliReplTest : public ::testing::Test {
+class CliReplTest : public testing::ReplicationFixture {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(InitCrypto().ok());
-    central_id_ = MakeIdentity(dir_, "central");
-    unit_id_ = MakeIdentity(dir_, "unit");
-    stranger_id_ = MakeIdentity(dir_, "stranger");
-    unit_.Init();
-    unit_.OpenUnsealed();
+    ReplicationFixture::SetUp();
     StartCentral();
     case_ids_ = CreateCases(12);
     ASSERT_EQ(case_ids_.size(), 12u);
@@ -84,66 +78,8 @@ class CliReplTest : public ::testing::Test {
     node_key_ = ToHex(unit_.vault().node_public_key());
   }
 
-  void StartCentral() {
-    CentralOptions o;
-    o.listen_port = 0;
-    o.tls_cert = central_id_.cert;
-    o.tls_key = central_id_.key;
-    o.signing_key_file = dir_.Sub("central-signing.key");
-    o.handshake_timeout_ms = 2000;
-    o.io_timeout_ms = 5000;
-    o.units.push_back({"KPG", unit_id_.pin, ""});
-    auto c = repl::CentralNode::Start(CentralDir(), o);
-    ASSERT_TRUE(c.ok()) << c.status().ToString();
-    central_ = std::move(*c);
-  }
-
   std::string CentralDir() const { return dir_.Sub("central"); }
   std::string From() const { return "127.0.0.1:" + std::to_string(central_->port()); }
-
-  void ShipUntilCaughtUp() {
-    ShipperOptions o;
-    o.central = From();
-    o.central_pin = central_id_.pin;
-    o.tls_cert = unit_id_.cert;
-    o.tls_key = unit_id_.key;
-    o.backoff_min_ms = 20;
-    o.backoff_max_ms = 200;
-    o.connect_timeout_ms = 2000;
-    o.io_timeout_ms = 5000;
-    o.batch_max_wait_ms = 5;
-    auto shipper = repl::Shipper::Start(&unit_.vault().store(), "KPG", o);
-    ASSERT_TRUE(shipper.ok()) << shipper.status().ToString();
-    const bool caught_up = WaitFor([&] {
-      auto st = (*shipper)->status();
-      return st.acked_seq > 0 && st.acked_seq == unit_.vault().changelog_head().seq;
-    });
-    ASSERT_TRUE(caught_up) << (*shipper)->status().last_error;
-    (*shipper)->Stop();
-  }
-
-  // Cases with only the fields intake may write (policy.toml), as intake registers them.
-  std::vector<std::string> CreateCases(int n) {
-    SyntheticGenerator gen(4242);
-    std::vector<std::string> ids;
-    const RequestContext intake = unit_.Ctx("ina", Role::kIntake);
-    const CaseContext own{"", "KPG", "ina", {}};
-    for (int i = 0; i < n; ++i) {
-      FieldValues fields;
-      for (auto& [name, value] : gen.NewCase()) {
-        const FieldDef* def = unit_.vault().schema().Find(name);
-        if (def == nullptr ||
-            !unit_.vault().policy().Decide(intake.principal, Action::kWrite, def->cls, own, {}, 0).allowed) {
-          continue;
-        }
-        fields.emplace(name, std::move(value));
-      }
-      auto r = unit_.vault().CreateCase(intake, fields, {"citra"});
-      EXPECT_TRUE(r.ok()) << r.status().ToString();
-      if (r.ok()) ids.push_back(r->case_id);
-    }
-    return ids;
-  }
 
   std::vector<std::string> RestoreArgs(const std::string& data_dir, const std::string& pin) const {
     return {"restore",      "--from", From(),        "--unit", "KPG",        "--data-dir", data_dir,
@@ -159,12 +95,8 @@ class CliReplTest : public ::testing::Test {
     return vault;
   }
 
-  TempDir dir_;
-  Identity central_id_, unit_id_, stranger_id_;
-  testing::VaultFixture unit_{"KPG"};
   std::vector<std::string> case_ids_;
   std::string node_key_;
-  std::unique_ptr<repl::CentralNode> central_;
 };
 
 TEST_F(CliReplTest, HelpOfEveryVerb) {
