@@ -5,6 +5,7 @@
 #include "brankas/crypto.h"
 #include "crypto/secure_pool.h"
 
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -332,6 +333,70 @@ std::string Hasher::Finish() {
   crypto_generichash_final(reinterpret_cast<crypto_generichash_state*>(state_),
                            reinterpret_cast<unsigned char*>(out.data()), out.size());
   return out;
+}
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+    std::abort();  // out of memory: nothing sensible to hash with
+  }
+}
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
+void Sha256::Update(std::string_view data) {
+  EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_), data.data(), data.size());
+}
+std::string Sha256::Finish() {
+  std::string out(kSha256Size, '\0');
+  unsigned int n = 0;
+  EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_), reinterpret_cast<unsigned char*>(out.data()), &n);
+  return out;
+}
+
+static_assert(sizeof(crypto_secretstream_xchacha20poly1305_state) <= 52, "secretstream state size");
+static_assert(crypto_secretstream_xchacha20poly1305_HEADERBYTES == kStreamHeaderSize);
+static_assert(crypto_secretstream_xchacha20poly1305_ABYTES == kStreamOverhead);
+
+StreamSealer::StreamSealer(const SecretKey& key) : header_(kStreamHeaderSize, '\0') {
+  crypto_secretstream_xchacha20poly1305_init_push(
+      reinterpret_cast<crypto_secretstream_xchacha20poly1305_state*>(state_),
+      reinterpret_cast<unsigned char*>(header_.data()), key.data());
+}
+StreamSealer::~StreamSealer() { sodium_memzero(state_, sizeof(state_)); }
+void StreamSealer::Seal(std::string_view plaintext, bool final, std::string* out) {
+  out->resize(plaintext.size() + kStreamOverhead);
+  unsigned long long n = 0;
+  crypto_secretstream_xchacha20poly1305_push(
+      reinterpret_cast<crypto_secretstream_xchacha20poly1305_state*>(state_),
+      reinterpret_cast<unsigned char*>(out->data()), &n, reinterpret_cast<const unsigned char*>(plaintext.data()),
+      plaintext.size(), nullptr, 0,
+      final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
+  out->resize(n);
+}
+
+StreamOpener::~StreamOpener() { sodium_memzero(state_, sizeof(state_)); }
+Status StreamOpener::Start(const SecretKey& key, std::string_view header) {
+  if (header.size() != kStreamHeaderSize || key.size() != kKeySize) return Corruption("malformed stream header");
+  if (crypto_secretstream_xchacha20poly1305_init_pull(
+          reinterpret_cast<crypto_secretstream_xchacha20poly1305_state*>(state_),
+          reinterpret_cast<const unsigned char*>(header.data()), key.data()) != 0) {
+    return Corruption("malformed stream header");
+  }
+  return Status::Ok();
+}
+Status StreamOpener::Open(std::string_view sealed, std::string* out, bool* final) {
+  if (sealed.size() < kStreamOverhead) return Corruption("a stream message is truncated");
+  out->resize(sealed.size() - kStreamOverhead);
+  unsigned long long n = 0;
+  unsigned char tag = 0;
+  if (crypto_secretstream_xchacha20poly1305_pull(
+          reinterpret_cast<crypto_secretstream_xchacha20poly1305_state*>(state_),
+          reinterpret_cast<unsigned char*>(out->data()), &n, &tag,
+          reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(), nullptr, 0) != 0) {
+    out->clear();
+    return Corruption("a stream message does not authenticate in its position");
+  }
+  out->resize(n);
+  *final = tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL;
+  return Status::Ok();
 }
 
 // ---- Ed25519 ----

@@ -54,6 +54,7 @@ Status Vault::ShredCase(const RequestContext& rc, std::string_view case_id) {
       req.batch.Delete(Column::kIndex, IndexKey(name, state.blind_tag, case_id));
     }
   }
+  BRANKAS_RETURN_IF_ERROR(StageEvidenceShred(impl, case_id, &req.batch));
   uint64_t base = meta->version;
   meta->version = base + 1;
   meta->shredded = true;

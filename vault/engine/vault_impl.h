@@ -60,6 +60,10 @@ struct Vault::Impl {
                                 std::string_view sealed, const KeyRing::CaseKeys* keys = nullptr);
 };
 
+// Adds the deletion of every attachment of the case (records and chunks) to
+// a shred's batch (evidence_ops.cc).
+Status StageEvidenceShred(Vault::Impl& impl, std::string_view case_id, Batch* batch);
+
 // Grants are stored in the acl column family:
 //   "g/" grant_id -> EncodeGrant (versioned record)
 //   "gc/" case_id "/" grant_id -> ""

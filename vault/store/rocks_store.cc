@@ -7,6 +7,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -28,6 +29,7 @@ Status FromRocks(const rocksdb::Status& s, const char* what) {
 
 Result<std::optional<std::string>> GetAt(rocksdb::DB* db, const rocksdb::ReadOptions& ro,
                                          rocksdb::ColumnFamilyHandle* cf, std::string_view key) {
+  if (cf == nullptr) return std::optional<std::string>();  // a column family this directory lacks
   std::string value;
   rocksdb::Status s = db->Get(ro, cf, rocksdb::Slice(key.data(), key.size()), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
@@ -38,6 +40,7 @@ Result<std::optional<std::string>> GetAt(rocksdb::DB* db, const rocksdb::ReadOpt
 Status ScanAt(rocksdb::DB* db, const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* cf,
               std::string_view prefix, std::string_view start,
               const std::function<bool(std::string_view, std::string_view)>& fn) {
+  if (cf == nullptr) return Status::Ok();
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
   rocksdb::Slice seek = start.empty() ? rocksdb::Slice(prefix.data(), prefix.size())
                                       : rocksdb::Slice(start.data(), start.size());
@@ -55,6 +58,7 @@ Status ScanAt(rocksdb::DB* db, const rocksdb::ReadOptions& ro, rocksdb::ColumnFa
 Status ScanReverseAt(rocksdb::DB* db, const rocksdb::ReadOptions& ro, rocksdb::ColumnFamilyHandle* cf,
                      std::string_view prefix,
                      const std::function<bool(std::string_view, std::string_view)>& fn) {
+  if (cf == nullptr) return Status::Ok();
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
   // Position on the last key of the prefix range: seek to the first key past
   // the range (the prefix with its last non-0xff byte incremented) and step back.
@@ -130,7 +134,9 @@ class RocksStore final : public Store {
       : db_(std::move(db)), handles_(std::move(handles)) {}
 
   ~RocksStore() override {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    for (auto* h : handles_) {
+      if (h != nullptr) db_->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+    }
     db_->Close().PermitUncheckedError();
   }
 
@@ -141,6 +147,7 @@ class RocksStore final : public Store {
     rocksdb::WriteBatch wb(12 + batch.ByteSize() + 8 * batch.mutations().size());
     for (const auto& m : batch.mutations()) {
       auto* cf = handle(m.column);
+      if (cf == nullptr) return FailedPrecondition("the store is open read-only");
       rocksdb::Status s = m.kind == Mutation::Kind::kPut ? wb.Put(cf, m.key, m.value)
                                                          : wb.Delete(cf, m.key);
       if (!s.ok()) return FromRocks(s, "batch");
@@ -167,7 +174,11 @@ class RocksStore final : public Store {
 
   Status Flush() override {
     rocksdb::FlushOptions fo;
-    return FromRocks(db_->Flush(fo, handles_), "flush");
+    std::vector<rocksdb::ColumnFamilyHandle*> open;
+    for (auto* h : handles_) {
+      if (h != nullptr) open.push_back(h);
+    }
+    return FromRocks(db_->Flush(fo, open), "flush");
   }
 
  private:
@@ -182,7 +193,9 @@ class RocksStore final : public Store {
 Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& path, const StoreOptions& options) {
   rocksdb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
-  db_options.create_missing_column_families = options.create_if_missing;
+  // A column family added by a newer version is created on the first
+  // read-write open of an older data directory.
+  db_options.create_missing_column_families = !options.read_only;
   db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = 1 << 20;
@@ -203,6 +216,15 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& path, const Sto
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     // Values are mostly ciphertext and hashes: compression buys nothing.
     cf.compression = rocksdb::kNoCompression;
+    if (static_cast<Column>(i) == Column::kEvidence) {
+      // Attachment chunks (1 MiB each) live in blob files: compactions move
+      // small keys, not gigabytes of video.
+      cf.enable_blob_files = true;
+      cf.min_blob_size = 4096;
+      cf.blob_file_size = 256u << 20;
+      cf.enable_blob_garbage_collection = true;
+      cf.blob_compression_type = rocksdb::kNoCompression;
+    }
     const char* name = ColumnName(static_cast<Column>(i));
     descriptors.emplace_back(name, cf);
   }
@@ -210,7 +232,24 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& path, const Sto
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   if (options.read_only) {
-    s = rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &handles, &raw);
+    // A data directory written by an older version may lack a newer column
+    // family: it is opened without it and reads of it find nothing.
+    std::vector<std::string> existing;
+    std::vector<bool> present(descriptors.size(), true);
+    if (rocksdb::DB::ListColumnFamilies(db_options, path, &existing).ok()) {
+      std::vector<rocksdb::ColumnFamilyDescriptor> kept;
+      for (size_t i = 0; i < descriptors.size(); ++i) {
+        present[i] = std::find(existing.begin(), existing.end(), descriptors[i].name) != existing.end();
+        if (present[i]) kept.push_back(descriptors[i]);
+      }
+      descriptors = std::move(kept);
+    }
+    std::vector<rocksdb::ColumnFamilyHandle*> opened;
+    s = rocksdb::DB::OpenForReadOnly(db_options, path, descriptors, &opened, &raw);
+    if (s.ok()) {
+      size_t next = 0;
+      for (bool p : present) handles.push_back(p ? opened[next++] : nullptr);
+    }
   } else {
     s = rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw);
   }

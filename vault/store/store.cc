@@ -11,6 +11,7 @@ const char* ColumnName(Column c) {
     case Column::kChangelog: return "changelog";
     case Column::kAcl: return "acl";
     case Column::kMeta: return "meta";
+    case Column::kEvidence: return "evidence";
   }
   return "unknown";
 }

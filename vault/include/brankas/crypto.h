@@ -92,6 +92,52 @@ class Hasher {
   alignas(64) unsigned char state_[384];
 };
 
+// Incremental SHA-256 (the hash courts and forensic tools expect of a file).
+// OpenSSL's, which uses the CPU's SHA extensions: libsodium's portable one
+// runs at a fifth of the speed and would bound attachment throughput.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void Update(std::string_view data);
+  std::string Finish();  // 32 bytes; the hasher is then spent
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+inline constexpr size_t kSha256Size = 32;
+
+// libsodium secretstream (XChaCha20-Poly1305): a sequence of messages under
+// one key, each authenticated together with its position; the last carries
+// the FINAL tag, so truncation, reordering and splicing are detected.
+inline constexpr size_t kStreamHeaderSize = 24;
+inline constexpr size_t kStreamOverhead = 17;  // per message
+class StreamSealer {
+ public:
+  // Starts a stream under `key` (32 bytes); header() goes beside the messages.
+  explicit StreamSealer(const SecretKey& key);
+  ~StreamSealer();
+  const std::string& header() const { return header_; }
+  // Seals the next message into *out (replacing its contents).
+  void Seal(std::string_view plaintext, bool final, std::string* out);
+ private:
+  alignas(16) unsigned char state_[52];
+  std::string header_;
+};
+class StreamOpener {
+ public:
+  StreamOpener() = default;
+  ~StreamOpener();
+  // kCorruption for a malformed header.
+  Status Start(const SecretKey& key, std::string_view header);
+  // Opens the next message into *out; *final says whether it carried the FINAL
+  // tag. kCorruption when it does not authenticate in this position.
+  Status Open(std::string_view sealed, std::string* out, bool* final);
+ private:
+  alignas(16) unsigned char state_[52];
+};
+
 // Ed25519.
 struct SigningKeyPair {
   std::string public_key;   // 32 bytes, not secret

@@ -29,8 +29,9 @@ enum class Column : uint8_t {
   kChangelog,    // "changelog": the replication outbox
   kAcl,          // "acl": users, grants, break-glass
   kMeta,         // "meta": node identity, sealed root key, chain heads
+  kEvidence,     // "evidence": sealed attachment chunks (values in blob files)
 };
-inline constexpr int kColumnCount = 7;
+inline constexpr int kColumnCount = 8;
 const char* ColumnName(Column c);
 
 struct Mutation {

@@ -21,6 +21,7 @@
 
 #include "brankas/audit.h"
 #include "brankas/crypto.h"
+#include "brankas/evidence.h"
 #include "brankas/keys.h"
 #include "brankas/policy.h"
 #include "brankas/schema.h"
@@ -199,6 +200,18 @@ class Vault {
   Status Logout(const RequestContext& rc, std::string_view token);
   struct AuthStats { uint64_t logins = 0, login_failures = 0, authenticate_failures = 0; };
   AuthStats auth_stats() const;
+
+  // Evidence attachments (brankas/evidence.h), authorized on the case's
+  // legal_evidence class. BeginEvidence checks the caller, the case (open, not
+  // shredded), the name and the type; the upload then takes at most max_bytes.
+  Result<std::unique_ptr<EvidenceUpload>> BeginEvidence(const RequestContext& rc, std::string_view case_id,
+                                                        std::string_view name, std::string_view content_type,
+                                                        uint64_t max_bytes = kDefaultMaxEvidenceBytes);
+  // Audited "evidence.list"; names opened, oldest first.
+  Result<std::vector<EvidenceInfo>> ListEvidence(const RequestContext& rc, std::string_view case_id);
+  // Audited "evidence.get" (with the grant used) before the first byte.
+  Result<std::unique_ptr<EvidenceReader>> OpenEvidence(const RequestContext& rc, std::string_view case_id,
+                                                       std::string_view evidence_id);
 
   // Keys.
   Status RotateKek(const RequestContext& rc, FieldClass cls);
