@@ -10,8 +10,10 @@
 #include <thread>
 
 #include "brankas/changelog.h"
+#include "brankas/evidence_bundle.h"
 #include "brankas/server.h"
 #include "brankas/synth.h"
+#include "engine/case_record.h"
 #include "replication/replication_fixture.h"
 #include "replication/central.h"
 #include "replication/channel.h"
@@ -279,6 +281,42 @@ TEST_F(ReplicationTest, TheCentralCopyHoldsNoFieldValue) {
   }
   ASSERT_GT(all.size(), 10'000u);
   for (const std::string& v : values) EXPECT_EQ(all.find(v), std::string::npos) << "a field value is on the central node: " << v;
+}
+
+TEST_F(ReplicationTest, AShreddedCaseIsUnreadableOnTheCentralNodeToo) {
+  StartCentral();
+  std::vector<std::string> ids = CreateCases(3);
+  ShipUntilCaughtUp();
+  const std::string& victim = ids[1];
+  std::string receipt;
+  ASSERT_TRUE(unit_.vault().ShredCase(unit_.Ctx("sri", Role::kSupervisor), victim, "retention", &receipt).ok());
+  ShipUntilCaughtUp();
+  central_.reset();
+  StoreOptions so;
+  so.read_only = true;
+  auto central = OpenRocksStore(dir_.Sub("central"), so);
+  ASSERT_TRUE(central.ok()) << central.status().ToString();
+  const std::string prefix = repl::UnitPrefix("KPG");
+  auto count = [&](Column c, const std::string& p) {
+    int n = 0;
+    EXPECT_TRUE((*central)->Scan(c, prefix + p, {}, [&](std::string_view, std::string_view) {
+      ++n;
+      return true;
+    }).ok());
+    return n;
+  };
+  // No data key and no sealed version of the shredded case is left there;
+  // the other cases are untouched; the signed receipt travelled with the shred.
+  EXPECT_EQ(count(Column::kKeys, "dk/" + victim), 0);
+  EXPECT_EQ(count(Column::kRecords, VersionPrefix(victim)), 0);
+  EXPECT_EQ(count(Column::kKeys, "dk/" + ids[0]), 1);
+  EXPECT_GT(count(Column::kRecords, VersionPrefix(ids[0])), 0);
+  auto held = (*central)->Get(Column::kRecords, prefix + "d/" + victim);
+  ASSERT_TRUE(held.ok() && held->has_value());
+  EXPECT_EQ(**held, receipt);
+  auto report = VerifyDestructionReceipt(**held, unit_.vault().node_public_key());
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->valid) << report->problem;
 }
 
 TEST_F(ReplicationTest, ADestroyedUnitIsRestoredAndItsOldGenerationCannotPush) {

@@ -4,6 +4,10 @@
 //   {"intact", "entries", "checkpoints", "node_public_key"[, "first_bad_seq", "problem"]}
 // or, on an error, {"intact": false, "error": "..."}.
 //
+// brankas audit verify --export FILE [--node-key HEX | --node-key-file F] [--json]
+// checks an audit export offline (audit_export_command.cc, which also has
+// `audit export`).
+//
 // Without --data-dir (and --export), `audit verify` asks a running server to
 // verify its live chain (GET /v1/audit/verify, online_audit.cc), with the
 // online verbs' --server, --ca and login; `audit query` is online too.
@@ -15,6 +19,7 @@
 #include "brankas/crypto.h"
 #include "brankas/keys.h"
 #include "brankas/store.h"
+#include "audit_export.h"
 #include "offline_commands.h"
 #include "online_commands.h"
 
@@ -25,6 +30,7 @@ struct VerifyArgs {
   std::string data_dir;
   std::string export_file;
   std::string public_key_hex;
+  std::string node_key_hex, node_key_file;  // --export
   bool json = false;
   CommonArgs online;  // --server, --ca (the online verification)
 };
@@ -41,7 +47,16 @@ int Fail(const VerifyArgs& a, int code, const std::string& message) {
 int RunVerify(const VerifyArgs& a) {
   if (!InitCrypto().ok()) return Fail(a, kExitFailure, "libsodium failed to initialize");
   if (!a.export_file.empty()) {
-    return Fail(a, kExitUsage, "verifying an export file arrives with `brankas audit export`");
+    if (!a.public_key_hex.empty() && !a.node_key_hex.empty()) {
+      return Fail(a, kExitUsage, "--public-key and --node-key say the same; give one");
+    }
+    return RunAuditExportVerify({.file = a.export_file,
+                                 .node_key_hex = a.node_key_hex.empty() ? a.public_key_hex : a.node_key_hex,
+                                 .node_key_file = a.node_key_file,
+                                 .json = a.json});
+  }
+  if (!a.node_key_hex.empty() || !a.node_key_file.empty()) {
+    return Fail(a, kExitUsage, "--node-key and --node-key-file need --export (with --data-dir: --public-key)");
   }
   if (a.data_dir.empty()) {
     if (!a.public_key_hex.empty()) return Fail(a, kExitUsage, "--public-key needs --data-dir");
@@ -103,10 +118,20 @@ void AddAuditCommand(CLI::App& app, int* exit_code) {
   CLI::App* verify = audit->add_subcommand(
       "verify",
       "Walk the whole audit chain and every signature (exit 0 intact, 3 tampered, 2 error): offline on "
-      "--data-dir, else the server's live chain (GET /v1/audit/verify)");
+      "--data-dir or an --export file, else the server's live chain (GET /v1/audit/verify)");
   CLI::Option* dir = verify->add_option("--data-dir", args->data_dir,
                                         "A stopped node's data directory (opened read-only)");
-  CLI::Option* file = verify->add_option("--export", args->export_file, "An exported audit file")->excludes(dir);
+  CLI::Option* file =
+      verify->add_option("--export", args->export_file, "An audit export file (`brankas audit export`), offline")
+          ->excludes(dir);
+  CLI::Option* node_key =
+      verify->add_option("--node-key", args->node_key_hex,
+                         "With --export: the node's signing key (hex) to pin; without it the file's own key is "
+                         "used (trust on first use)")
+          ->needs(file);
+  verify->add_option("--node-key-file", args->node_key_file, "With --export: a file holding the node key (hex)")
+      ->needs(file)
+      ->excludes(node_key);
   verify->add_option("--server", args->online.server,
                      "Online: https://HOST:PORT (default: $BRANKAS_SERVER, else the login)")
       ->excludes(dir)
@@ -120,6 +145,8 @@ void AddAuditCommand(CLI::App& app, int* exit_code) {
   verify->add_flag("--json", args->json, "Machine-readable output");
   verify->callback([args, exit_code] { *exit_code = RunVerify(*args); });
   AddAuditQueryVerb(audit, exit_code);
+  AddAuditExportVerb(audit, exit_code);
+  AddAuditToolVerbs(audit, exit_code);
 }
 
 }  // namespace brankas::tools

@@ -7,7 +7,8 @@
 //   1  the server refused (any 4xx or 5xx answer, no valid login), or the
 //      operation failed
 //   2  usage, I/O error, or the server cannot be reached
-//   3  verification found tampering, or a problem was found: an active
+//   3  verification found tampering, or a problem was found: an attachment
+//      that arrived cut short or with another SHA-256 (evidence add/get), an active
 //      replication alarm (repl status), a central copy that does not verify
 //      (repl drill), restored data that does not verify (restore)
 #include <CLI/CLI.hpp>
@@ -24,8 +25,9 @@ int main(int argc, char** argv) {
       "Online verbs talk to brankasd: --server URL and --ca FILE (else $BRANKAS_SERVER, $BRANKAS_CA, else\n"
       "the login); the token comes from $BRANKAS_TOKEN or `brankas login`. --json prints the server's JSON.\n"
       "Exit codes: 0 ok; 1 the server refused (any 4xx/5xx) or the operation failed; 2 usage, I/O error\n"
-      "or the server cannot be reached; 3 verification found tampering or a problem (repl status: an active\n"
-      "alarm; repl drill: the central copy does not verify; restore: what arrived does not verify)."};
+      "or the server cannot be reached; 3 verification found tampering or a problem (evidence add/get: an\n"
+      "attachment cut short or with another SHA-256; repl status: an active alarm; repl drill: the central\n"
+      "copy does not verify; restore: what arrived does not verify)."};
   app.require_subcommand(1);
   if (!brankas::InitCrypto().ok()) {
     std::cerr << "brankas: libsodium failed to initialize\n";
@@ -39,6 +41,8 @@ int main(int argc, char** argv) {
   brankas::tools::AddCaseCommand(app, &exit_code);
   brankas::tools::AddSearchCommand(app, &exit_code);
   brankas::tools::AddGrantCommand(app, &exit_code);
+  brankas::tools::AddEvidenceCommand(app, &exit_code);
+  brankas::tools::AddRetentionCommand(app, &exit_code);
   brankas::tools::AddUserCommand(app, &exit_code);
   brankas::tools::AddSystemCommands(app, &exit_code);
   brankas::tools::AddReplCommand(app, &exit_code);

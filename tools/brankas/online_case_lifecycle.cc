@@ -5,11 +5,22 @@
 //   reopen ID [--stage S]                 {"stage":S} or no body (assessment)
 //   hold ID on|off                        /legal-hold {"hold":true|false}
 //   break-glass ID --reason TEXT          {"reason":TEXT}
-//   shred ID [--yes]                      (no body); irreversible, so confirmed
+//   shred ID [--yes] [--reason R] [--receipt-out F]   {"reason":R}; irreversible, so confirmed;
+//                                         prints (and saves) the signed destruction receipt
+//   receipt ID [--out F]                  GET /v1/cases/ID/destruction-receipt
+//   verify-receipt FILE [--node-key HEX]  offline: the receipt's node signature (exit 0 / 3)
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
+
+#include "brankas/crypto.h"
+#include "brankas/evidence_bundle.h"
 
 #include "offline_commands.h"
 #include "online_commands.h"
@@ -60,8 +71,10 @@ struct CaseArgs {
   std::string hold;
   // break-glass
   std::string reason;
-  // shred
+  // shred, receipt
   bool yes = false;
+  std::string receipt_out;
+  std::string node_key;
 };
 
 CLI::App* AddVerb(CLI::App* cases, const std::string& name, const std::string& help,
@@ -118,6 +131,35 @@ int RunBreakGlass(const CaseArgs& a) {
   });
 }
 
+// Prints the receipt's essentials; with `out`, writes it there (mode 0600, not
+// over an existing file).
+int SaveReceipt(const Json& receipt, const std::string& out) {
+  const std::string text = receipt.dump(-1, ' ', false, Json::error_handler_t::replace);
+  const Json& r = receipt.contains("receipt") ? receipt["receipt"] : Json::object();
+  std::cout << "Destruction receipt: case " << Text(r, "case_id") << ", shredded " << FormatUnixTime(r.value("shredded_at", int64_t{0}))
+            << " by " << Text(r, "shredded_by") << ", reason " << Text(r, "reason") << ", signed by node key "
+            << Text(r, "node_public_key") << ".\n";
+  if (out.empty()) {
+    std::cout << "(--receipt-out FILE keeps it; `brankas case receipt ID` fetches it again.)\n";
+    return kExitOk;
+  }
+  int fd = open(out.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    std::cerr << "brankas: cannot create " << out << " (it may exist): " << std::strerror(errno) << "\n";
+    return kExitUsage;
+  }
+  const std::string line = text + "\n";
+  const bool ok = write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && fsync(fd) == 0;
+  close(fd);
+  if (!ok) {
+    std::cerr << "brankas: writing " << out << " failed\n";
+    return kExitUsage;
+  }
+  std::cout << "Saved to " << Printable(out) << "; check it with: brankas case verify-receipt " << Printable(out)
+            << " --node-key " << Text(r, "node_public_key") << "\n";
+  return kExitOk;
+}
+
 int RunShred(const CaseArgs& a) {
   if (!a.yes) {
     if (!isatty(STDIN_FILENO)) {
@@ -133,9 +175,55 @@ int RunShred(const CaseArgs& a) {
       return kExitUsage;
     }
   }
-  return PostCaseVerb("case shred", a.common, a.id, "shred", nullptr, [](const Json& r) {
-    std::cout << "Shredded case " << Text(r, "case_id") << ": its data keys are destroyed.\n";
-  });
+  Json body{{"reason", a.reason}};
+  int saved = kExitOk;
+  int code = PostCaseVerb("case shred", a.common, a.id, "shred", a.reason.empty() ? nullptr : &body,
+                          [&](const Json& r) {
+                            std::cout << "Shredded case " << Text(r, "case_id") << ": its data keys are destroyed.\n";
+                            if (r.contains("receipt")) {
+                              saved = SaveReceipt(r["receipt"], a.receipt_out);
+                            }
+                          });
+  return code != kExitOk ? code : saved;
+}
+
+int RunReceipt(const CaseArgs& a) {
+  int code = kExitOk;
+  auto conn = Connection::Open("case receipt", a.common, Auth::kToken, &code);
+  if (!conn) return code;
+  if (!IsPathSegment(a.id)) return conn->Fail(kExitUsage, "malformed case id");
+  Reply reply;
+  code = conn->Call("GET", "/v1/cases/" + a.id + "/destruction-receipt", {}, &reply);
+  if (code != kExitOk) return code;
+  if (conn->json() && a.receipt_out.empty()) return conn->PrintRaw(reply);
+  return SaveReceipt(reply.json, a.receipt_out);
+}
+
+int RunVerifyReceipt(const CaseArgs& a) {
+  std::string key;
+  if (!a.node_key.empty() && (!FromHex(a.node_key, &key) || key.size() != 32)) {
+    std::cerr << "brankas case verify-receipt: --node-key must be 64 hex digits\n";
+    return kExitUsage;
+  }
+  std::ifstream in(a.id, std::ios::binary);
+  if (!in) {
+    std::cerr << "brankas case verify-receipt: cannot open " << a.id << "\n";
+    return kExitUsage;
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto r = VerifyDestructionReceipt(text, key);
+  if (!r.ok()) {
+    std::cerr << "brankas case verify-receipt: " << r.status().message() << "\n";
+    return kExitUsage;
+  }
+  if (!r->valid) {
+    std::cout << Printable(a.id) << ": INVALID: " << r->problem << "\n";
+    return kExitTampered;
+  }
+  std::cout << Printable(a.id) << ": valid destruction receipt of case " << Printable(r->case_id) << " (unit "
+            << Printable(r->unit) << "), signed by node key " << ToHex(r->node_public_key)
+            << (r->key_pinned ? " (pinned).\n" : " — taken from the receipt itself: compare it, or give --node-key.\n");
+  return kExitOk;
 }
 
 }  // namespace
@@ -176,7 +264,23 @@ void AddCaseLifecycleVerbs(CLI::App* cases, int* exit_code) {
   auto shred = std::make_shared<CaseArgs>();
   v = AddVerb(cases, "shred", "Crypto-shred the case: irreversible; refused under legal hold", shred);
   v->add_flag("--yes", shred->yes, "Do not ask for confirmation (needed without a terminal)");
+  v->add_option("--reason", shred->reason,
+                "KIND or KIND:REFERENCE (lawful_request, retention, consent_withdrawn, court_order, "
+                "data_subject_request); kept in the signed receipt");
+  v->add_option("--receipt-out", shred->receipt_out, "Save the signed destruction receipt here (mode 0600)");
   v->callback([shred, exit_code] { *exit_code = RunShred(*shred); });
+
+  auto receipt = std::make_shared<CaseArgs>();
+  v = AddVerb(cases, "receipt", "The signed destruction receipt of a shredded case (auditor, supervisor)", receipt);
+  v->add_option("--out", receipt->receipt_out, "Save it here (mode 0600)");
+  v->callback([receipt, exit_code] { *exit_code = RunReceipt(*receipt); });
+
+  auto verify = std::make_shared<CaseArgs>();
+  CLI::App* vr = cases->add_subcommand("verify-receipt",
+                                       "Check a destruction receipt offline, with no server: exit 0 valid, 3 invalid");
+  vr->add_option("file", verify->id, "The receipt file")->required();
+  vr->add_option("--node-key", verify->node_key, "The unit's node public key (hex) to pin; else the receipt's own");
+  vr->callback([verify, exit_code] { *exit_code = RunVerifyReceipt(*verify); });
 }
 
 }  // namespace brankas::tools

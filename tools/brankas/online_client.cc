@@ -160,6 +160,39 @@ int Connection::Call(std::string_view method, const std::string& target, std::st
   return kExitOk;
 }
 
+int Connection::Upload(std::string_view method, const std::string& target, uint64_t content_length,
+                       std::string_view content_type, const UploadSource& source, Reply* reply) {
+  auto r = client_->Upload(method, target, token_, content_length, content_type, source);
+  if (!r.ok()) return Fail(kExitUsage, r.status().message());
+  reply->http_status = r->status;
+  reply->body = std::move(r->body);
+  reply->request_id = std::move(r->request_id);
+  reply->json = Json::parse(reply->body, nullptr, /*allow_exceptions=*/false);
+  if (reply->http_status < 200 || reply->http_status >= 300) return ReportError(*reply);
+  if (!reply->json.is_object()) return Fail(kExitFailure, "the server's answer is not a JSON object");
+  return kExitOk;
+}
+
+int Connection::Download(const std::string& target, const std::string& what, const DownloadSink& sink,
+                         DownloadResponse* answer, bool post) {
+  auto r = post ? client_->PostForDownload(target, token_, sink) : client_->Download(target, token_, sink);
+  if (!r.ok()) {
+    if (r.status().code() == Code::kCorruption) {
+      return Fail(kExitTampered, what + " arrived incomplete: " + r.status().message() +
+                                     "; the server stopped sending it (it may have found the stored copy damaged)");
+    }
+    return Fail(kExitUsage, r.status().message());
+  }
+  *answer = std::move(*r);
+  if (answer->status >= 200 && answer->status < 300) return kExitOk;
+  Reply reply;
+  reply.http_status = answer->status;
+  reply.body = answer->body;
+  reply.request_id = answer->request_id;
+  reply.json = Json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+  return ReportError(reply);
+}
+
 // --- Building requests -------------------------------------------------------
 
 void AppendJsonString(std::string* out, std::string_view s) {

@@ -73,6 +73,20 @@ class Connection {
   // itself a result (health: 503 "sealed").
   int CallAllowingErrors(std::string_view method, const std::string& target, Reply* reply);
 
+  // A streamed request body (HttpsClient::Upload, on a new connection) with a
+  // JSON answer; the answer and exit codes as Call. An error of `source` is
+  // printed and is exit 2 (as every I/O problem).
+  int Upload(std::string_view method, const std::string& target, uint64_t content_length,
+             std::string_view content_type, const UploadSource& source, Reply* reply);
+  // A streamed answer (HttpsClient::Download): 0 when a 2xx body went whole to
+  // `sink` (its headers in *answer); 1 for a 4xx/5xx answer (reported as
+  // Call does); 2 when the server cannot be reached, a step times out, or
+  // `sink` failed; 3 when the connection ended before the whole body arrived.
+  // Problems are printed; `what` names the body in those messages. `post`:
+  // a POST without a body (HttpsClient::PostForDownload) instead of a GET.
+  int Download(const std::string& target, const std::string& what, const DownloadSink& sink,
+               DownloadResponse* answer, bool post = false);
+
   // --json: prints reply.body and returns 0.
   int PrintRaw(const Reply& reply) const;
   // Prints "brankas COMMAND: message" on stderr; returns `code`.

@@ -7,8 +7,10 @@
 //        break-glass|shred                         online_case_lifecycle.cc
 //   search, grant request|approve|revoke           online_grant.cc
 //   audit query, audit verify (without --data-dir) online_audit.cc
+//   audit review|anomalies|touched                online_audit_tools.cc
 //   user add|list|disable|passwd                   online_user.cc
 //   unseal, seal, health                           online_system.cc
+//   evidence add|list|get                          online_evidence.cc
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -25,10 +27,15 @@ void AddSearchCommand(CLI::App& app, int* exit_code);
 void AddGrantCommand(CLI::App& app, int* exit_code);
 void AddUserCommand(CLI::App& app, int* exit_code);
 void AddSystemCommands(CLI::App& app, int* exit_code);
+// brankas retention due|run (online_retention.cc).
+void AddRetentionCommand(CLI::App& app, int* exit_code);
+void AddEvidenceCommand(CLI::App& app, int* exit_code);
 
 // Under `audit` (audit_command.cc): `audit query`, and the live chain's
 // verification that `audit verify` runs when no --data-dir is given.
 void AddAuditQueryVerb(CLI::App* audit_command, int* exit_code);
 int RunOnlineAuditVerify(const CommonArgs& args);
+// `audit review`, `audit anomalies`, `audit touched`: the auditor's tools.
+void AddAuditToolVerbs(CLI::App* audit_command, int* exit_code);
 
 }  // namespace brankas::tools

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "brankas/config.h"
 #include "brankas/crypto.h"
 #include "brankas/types.h"
 #include "brankas/server.h"
@@ -165,6 +166,14 @@ int RunDevServer(const DevOptions& o) {
   sopt.tls_key_file = (dir / "tls/key.pem").string();
   sopt.access_log = o.access_log;
   sopt.workers = o.workers;
+  if (!o.anomaly_config.empty()) {
+    std::ifstream in(o.anomaly_config, std::ios::binary);
+    if (!in.is_open()) return Fail("--anomaly-config", InvalidArgument("cannot read " + o.anomaly_config));
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto anomaly = ParseAnomalyConfig(text, o.anomaly_config);
+    if (!anomaly.ok()) return Fail("--anomaly-config", anomaly.status());
+    sopt.anomaly = std::move(*anomaly);
+  }
 
   VaultOptions vopt;
   vopt.data_dir = (dir / "data").string();

@@ -18,6 +18,9 @@ struct DevOptions {
   // Replication to a central node (HOST:PORT and its key pin); empty: none.
   // The dev TLS identity (DATA_DIR/tls) is the unit's client identity.
   std::string central, central_pin;
+  // A TOML file holding only an [anomaly] table (config/unit.toml documents
+  // it): the auditor tools' thresholds. Empty: the defaults.
+  std::string anomaly_config;
 };
 
 // Serves until SIGTERM or SIGINT; returns the process exit code.

@@ -2,7 +2,7 @@
 //   brankasd --config FILE          a unit node (starts sealed unless the config names an
 //                                   unseal passphrase file), or a central node (role = "central")
 //   brankasd --dev [--data-dir D] [--listen 127.0.0.1:PORT] [--unit CODE] [--cases N]
-//                  [--central HOST:PORT --central-pin PIN]
+//                  [--central HOST:PORT --central-pin PIN] [--anomaly-config FILE]
 //                                   a development unit server (API.md), never for production
 //   brankasd --check --config FILE  validates the configuration and exits
 // Exit codes: 0 stopped cleanly, 1 failed while running, 2 configuration or start-up error.
@@ -121,6 +121,8 @@ int main(int argc, char** argv) {
   app.add_flag("--no-access-log", no_access_log, "--dev: no log line per request");
   app.add_option("--central", dev_options.central, "--dev: replicate to the central node at HOST:PORT");
   app.add_option("--central-pin", dev_options.central_pin, "--dev: the central node's key pin (sha256:...)");
+  app.add_option("--anomaly-config", dev_options.anomaly_config,
+                 "--dev: a TOML file with an [anomaly] table (the auditor tools' thresholds, config/unit.toml)");
   app.add_flag("--check", check, "with --config: validate the configuration and exit");
   try {
     app.parse(argc, argv);

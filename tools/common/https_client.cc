@@ -5,8 +5,11 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <optional>
+#include <vector>
 
 namespace brankas::tools {
 
@@ -53,6 +56,7 @@ class HttpsClient::Impl {
 
   Status Open() {
     stream_.reset();
+    buffer_.clear();
     stream_.emplace(ioc_, tls_);
     beast::error_code ec;
     if (!SSL_set_tlsext_host_name(stream_->native_handle(), host_.c_str())) {
@@ -63,10 +67,9 @@ class HttpsClient::Impl {
     auto endpoints = resolver.resolve(host_, port_, ec);
     if (ec) return Unavailable("cannot resolve " + host_ + ": " + ec.message());
     auto& lowest = beast::get_lowest_layer(*stream_);
-    lowest.expires_after(std::chrono::milliseconds(options_.timeout_ms));
-    lowest.connect(endpoints, ec);
+    ec = Step([&](auto handler) { lowest.async_connect(endpoints, std::move(handler)); });
     if (ec) return Unavailable("cannot connect to " + options_.url + ": " + ec.message());
-    stream_->handshake(ssl::stream_base::client, ec);
+    ec = Step([&](auto handler) { stream_->async_handshake(ssl::stream_base::client, std::move(handler)); });
     if (ec) return Unavailable("TLS handshake with " + options_.url + " failed: " + ec.message());
     return Status::Ok();
   }
@@ -105,6 +108,90 @@ class HttpsClient::Impl {
     return out;
   }
 
+  // --- Streaming -------------------------------------------------------------
+
+  Result<ClientResponse> Upload(std::string_view method, std::string_view target, std::string_view token,
+                                uint64_t content_length, std::string_view content_type, const UploadSource& source) {
+    BRANKAS_RETURN_IF_ERROR(Open());
+    http::request<http::buffer_body> req;
+    req.method(http::string_to_verb(method));
+    req.method_string(method);
+    req.target(target);
+    req.version(11);
+    req.set(http::field::host, host_);
+    req.set(http::field::user_agent, "brankas");
+    if (!token.empty()) req.set(http::field::authorization, std::string("Bearer ") + std::string(token));
+    req.set(http::field::content_type, content_type);
+    req.content_length(content_length);
+    req.keep_alive(true);
+    req.body().data = nullptr;
+    req.body().more = true;
+    http::request_serializer<http::buffer_body> serializer(req);
+    beast::error_code ec = Step([&](auto handler) {
+      http::async_write_header(*stream_, serializer, std::move(handler));
+    });
+    if (ec) return AnswerAfterFailedWrite(ec);
+
+    std::vector<char> buffer(kStreamBufferBytes);
+    uint64_t left = content_length;
+    do {
+      size_t n = 0;
+      if (left > 0) {
+        auto got = source(buffer.data(), static_cast<size_t>(std::min<uint64_t>(buffer.size(), left)));
+        if (!got.ok()) {
+          Drop();
+          return got.status();
+        }
+        n = *got;
+        if (n == 0 || n > left) {
+          Drop();
+          return InvalidArgument("the body ended after " + std::to_string(content_length - left) + " of " +
+                                 std::to_string(content_length) + " bytes");
+        }
+        left -= n;
+      }
+      req.body().data = n > 0 ? buffer.data() : nullptr;
+      req.body().size = n;
+      req.body().more = left > 0;
+      ec = Step([&](auto handler) { http::async_write(*stream_, serializer, std::move(handler)); });
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) return AnswerAfterFailedWrite(ec);
+    } while (left > 0);
+    if (!serializer.is_done()) {
+      Drop();
+      return Internal("the request was not completely written");
+    }
+
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kMaxErrorBodyBytes);
+    ec = Step([&](auto handler) { http::async_read(*stream_, buffer_, parser, std::move(handler)); },
+              std::max(options_.timeout_ms, options_.upload_answer_timeout_ms));
+    if (ec) {
+      Drop();
+      return Unavailable("reading from " + options_.url + " failed: " + ec.message());
+    }
+    return TakeResponse(parser);
+  }
+
+  Result<DownloadResponse> PostForDownload(std::string_view target, std::string_view token, const DownloadSink& sink) {
+    Drop();
+    BRANKAS_RETURN_IF_ERROR(Open());
+    bool answered = false;
+    return DownloadOnce(http::verb::post, target, token, sink, &answered);
+  }
+
+  Result<DownloadResponse> Download(std::string_view target, std::string_view token, const DownloadSink& sink) {
+    const bool reused = stream_.has_value();
+    if (!reused) BRANKAS_RETURN_IF_ERROR(Open());
+    bool answered = false;
+    auto r = DownloadOnce(http::verb::get, target, token, sink, &answered);
+    if (r.ok() || !reused || answered) return r;
+    // As in Request: a GET refused at the transport by a kept-alive connection
+    // the server closed is safe to send once more on a new one.
+    BRANKAS_RETURN_IF_ERROR(Open());
+    return DownloadOnce(http::verb::get, target, token, sink, &answered);
+  }
+
   Result<ClientResponse> Request(std::string_view method, std::string_view target, std::string_view body,
                                  std::string_view token) {
     const bool reused = stream_.has_value();
@@ -121,6 +208,123 @@ class HttpsClient::Impl {
   }
 
  private:
+  // Runs one asynchronous step on the stream to its end, under the deadline
+  // (beast::tcp_stream enforces its timer on asynchronous operations only).
+  template <class Initiate>
+  beast::error_code Step(Initiate&& initiate, std::optional<int64_t> timeout_ms = std::nullopt) {
+    beast::error_code result = net::error::operation_aborted;
+    beast::get_lowest_layer(*stream_).expires_after(std::chrono::milliseconds(timeout_ms.value_or(options_.timeout_ms)));
+    initiate([&result](beast::error_code ec, auto&&...) { result = ec; });
+    ioc_.restart();
+    ioc_.run();
+    return result;
+  }
+
+  void Drop() {
+    stream_.reset();
+    buffer_.clear();
+  }
+
+  Result<ClientResponse> TakeResponse(http::response_parser<http::string_body>& parser) {
+    auto res = parser.release();
+    ClientResponse out;
+    out.status = static_cast<int>(res.result_int());
+    out.body = std::move(res.body());
+    out.content_type = std::string(res[http::field::content_type]);
+    out.request_id = std::string(res["X-Request-Id"]);
+    if (!res.keep_alive()) Drop();
+    return out;
+  }
+
+  // Writing the body failed: the server may have answered early (a refusal of
+  // the header, a size limit) and closed. Its answer, when still readable, is
+  // what the caller needs; else the write error.
+  Result<ClientResponse> AnswerAfterFailedWrite(beast::error_code write_error) {
+    Result<ClientResponse> failed = Unavailable("sending to " + options_.url + " failed: " + write_error.message());
+    if (!stream_) return failed;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(kMaxErrorBodyBytes);
+    beast::error_code ec = Step([&](auto handler) { http::async_read(*stream_, buffer_, parser, std::move(handler)); },
+                                std::min<int64_t>(options_.timeout_ms, 5'000));
+    if (ec) {
+      Drop();
+      return failed;
+    }
+    auto out = TakeResponse(parser);
+    Drop();
+    return out;
+  }
+
+  Result<DownloadResponse> DownloadOnce(http::verb method, std::string_view target, std::string_view token,
+                                        const DownloadSink& sink, bool* answered) {
+    http::request<http::empty_body> req;
+    req.method(method);
+    req.target(target);
+    req.version(11);
+    req.set(http::field::host, host_);
+    req.set(http::field::user_agent, "brankas");
+    if (!token.empty()) req.set(http::field::authorization, std::string("Bearer ") + std::string(token));
+    req.keep_alive(true);
+    req.prepare_payload();
+    beast::error_code ec = Step([&](auto handler) { http::async_write(*stream_, req, std::move(handler)); });
+    if (ec) {
+      Drop();
+      return Unavailable("sending to " + options_.url + " failed: " + ec.message());
+    }
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(std::numeric_limits<uint64_t>::max());
+    ec = Step([&](auto handler) { http::async_read_header(*stream_, buffer_, parser, std::move(handler)); });
+    if (ec) {
+      Drop();
+      return Unavailable("reading from " + options_.url + " failed: " + ec.message());
+    }
+    *answered = true;
+    const auto& head = parser.get();
+    DownloadResponse out;
+    out.status = static_cast<int>(head.result_int());
+    if (auto length = parser.content_length()) out.content_length = *length;
+    out.content_type = std::string(head[http::field::content_type]);
+    out.request_id = std::string(head["X-Request-Id"]);
+    out.sha256 = std::string(head["X-Brankas-Sha256"]);
+    const bool success = out.status >= 200 && out.status < 300;
+    const bool keep_alive = head.keep_alive();
+
+    std::vector<char> buffer(kStreamBufferBytes);
+    while (!parser.is_done()) {
+      parser.get().body().data = buffer.data();
+      parser.get().body().size = buffer.size();
+      ec = Step([&](auto handler) { http::async_read_some(*stream_, buffer_, parser, std::move(handler)); });
+      if (ec == http::error::need_buffer) ec = {};
+      const size_t n = buffer.size() - parser.get().body().size;
+      if (n > 0 && success) {
+        if (Status s = sink(buffer.data(), n); !s.ok()) {
+          Drop();
+          return s;
+        }
+        out.body_bytes += n;
+      } else if (n > 0) {
+        out.body.append(buffer.data(), std::min(n, kMaxErrorBodyBytes - out.body.size()));
+        if (out.body.size() >= kMaxErrorBodyBytes) {
+          Drop();  // enough of an error answer; the rest is not read
+          return out;
+        }
+      }
+      if (ec) {
+        Drop();
+        if (!success) return Unavailable("reading from " + options_.url + " failed: " + ec.message());
+        std::string progress = std::to_string(out.body_bytes) +
+                               (out.content_length ? " of " + std::to_string(*out.content_length) : "") + " bytes";
+        if (ec == beast::error::timeout) {
+          return Unavailable("the server sent nothing for " + std::to_string(options_.timeout_ms / 1000) +
+                             " s after " + progress);
+        }
+        return Corruption("the connection ended after " + progress + " (" + ec.message() + ")");
+      }
+    }
+    if (!keep_alive) Drop();
+    return out;
+  }
+
   ClientOptions options_;
   std::string host_, port_;
   net::io_context ioc_;
@@ -141,6 +345,22 @@ HttpsClient::~HttpsClient() = default;
 Result<ClientResponse> HttpsClient::Request(std::string_view method, std::string_view target, std::string_view body,
                                             std::string_view token) {
   return impl_->Request(method, target, body, token);
+}
+
+Result<ClientResponse> HttpsClient::Upload(std::string_view method, std::string_view target, std::string_view token,
+                                           uint64_t content_length, std::string_view content_type,
+                                           const UploadSource& source) {
+  return impl_->Upload(method, target, token, content_length, content_type, source);
+}
+
+Result<DownloadResponse> HttpsClient::Download(std::string_view target, std::string_view token,
+                                               const DownloadSink& sink) {
+  return impl_->Download(target, token, sink);
+}
+
+Result<DownloadResponse> HttpsClient::PostForDownload(std::string_view target, std::string_view token,
+                                                      const DownloadSink& sink) {
+  return impl_->PostForDownload(target, token, sink);
 }
 
 }  // namespace brankas::tools

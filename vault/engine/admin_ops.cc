@@ -1,4 +1,7 @@
 // Keys (rotation, crypto-shredding) and the audit trail's own operations.
+#include <algorithm>
+
+#include "brankas/evidence_bundle.h"
 #include "engine/vault_impl.h"
 
 namespace brankas {
@@ -24,7 +27,24 @@ Status Vault::RotateKek(const RequestContext& rc, FieldClass cls) {
   return Status::Ok();
 }
 
-Status Vault::ShredCase(const RequestContext& rc, std::string_view case_id) {
+namespace {
+
+// "KIND" or "KIND:REFERENCE": why a case is destroyed.
+bool IsValidShredReason(std::string_view reason) {
+  static constexpr std::string_view kKinds[] = {"lawful_request", "retention", "consent_withdrawn", "court_order",
+                                                "data_subject_request"};
+  if (reason.size() > 512 || !IsValidUtf8(reason)) return false;
+  std::string_view kind = reason.substr(0, reason.find(':'));
+  if (std::find(std::begin(kKinds), std::end(kKinds), kind) == std::end(kKinds)) return false;
+  return std::none_of(reason.begin(), reason.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
+
+std::string ReceiptKey(std::string_view case_id) { return "d/" + std::string(case_id); }
+
+}  // namespace
+
+Status Vault::ShredCase(const RequestContext& rc, std::string_view case_id, std::string_view reason,
+                        std::string* receipt_out) {
   Impl& impl = *impl_;
   BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
   constexpr std::string_view kAction = "case.shred";
@@ -40,21 +60,30 @@ Status Vault::ShredCase(const RequestContext& rc, std::string_view case_id) {
     return impl.Refuse(rc, kAction, case_id, FailedPrecondition("the case is under legal hold"));
   }
   if (meta->shredded) return impl.Refuse(rc, kAction, case_id, FailedPrecondition("already shredded"));
+  if (!reason.empty() && !IsValidShredReason(reason)) {
+    return impl.Refuse(rc, kAction, case_id,
+                       InvalidArgument("the reason is KIND or KIND:REFERENCE, KIND one of lawful_request, retention, "
+                                       "consent_withdrawn, court_order, data_subject_request"));
+  }
   CommitRequest req;
   BRANKAS_RETURN_IF_ERROR(impl.keys->ShredCase(case_id, &req.batch));
   // The ciphertexts are unreadable without the data keys; drop them and the
   // index entries too, so nothing of the case stays but its tombstone.
+  uint64_t versions = 0, index_entries = 0;
   BRANKAS_RETURN_IF_ERROR(impl.store->Scan(Column::kRecords, VersionPrefix(case_id), {},
                                            [&](std::string_view k, std::string_view) {
                                              req.batch.Delete(Column::kRecords, std::string(k));
+                                             ++versions;
                                              return true;
                                            }));
   for (auto& [name, state] : meta->fields) {
     if (!state.blind_tag.empty()) {
       req.batch.Delete(Column::kIndex, IndexKey(name, state.blind_tag, case_id));
+      ++index_entries;
     }
   }
-  BRANKAS_RETURN_IF_ERROR(StageEvidenceShred(impl, case_id, &req.batch));
+  EvidenceShredCounts evidence;
+  BRANKAS_RETURN_IF_ERROR(StageEvidenceShred(impl, case_id, &req.batch, &evidence));
   uint64_t base = meta->version;
   meta->version = base + 1;
   meta->shredded = true;
@@ -62,12 +91,63 @@ Status Vault::ShredCase(const RequestContext& rc, std::string_view case_id) {
   meta->updated_us = impl.now_us();
   req.batch.Put(Column::kRecords, CaseMetaKey(case_id), EncodeCaseMeta(*meta));
   req.expectations.push_back({Column::kRecords, CaseMetaKey(case_id), base, meta->version});
+
+  // The signed destruction receipt (brankas/evidence_bundle.h): stored with
+  // the shred (and so replicated), its hash in the shred's audit entry.
+  nlohmann::json r{{"format", kDestructionReceiptFormat},
+                   {"unit", impl.unit},
+                   {"case_id", std::string(case_id)},
+                   {"shredded_at", meta->updated_us / 1'000'000},
+                   {"shredded_by", rc.principal.user},
+                   {"role", std::string(RoleName(rc.principal.role))},
+                   {"reason", reason.empty() ? std::string("unspecified") : std::string(reason)},
+                   {"legal_hold", false},
+                   {"destroyed",
+                    {{"data_keys", kFieldClassCount},
+                     {"versions", versions},
+                     {"index_entries", index_entries},
+                     {"attachments", evidence.attachments},
+                     {"attachment_chunks", evidence.chunks}}},
+                   {"node_public_key", ToHex(impl.node_public_key)}};
+  BRANKAS_ASSIGN_OR_RETURN(std::string signature, impl.keys->Sign(DestructionReceiptMessage(r)));
+  const std::string receipt = nlohmann::json{{"receipt", r}, {"signature", ToHex(signature)}}.dump();
+  req.batch.Put(Column::kRecords, ReceiptKey(case_id), receipt);
   AuditEntry e = impl.Entry(rc, kAction, case_id, "allow");
   e.rule = d.rule;
   e.flagged = true;
+  Sha256 sha;
+  sha.Update(receipt);
+  const std::string_view kind = reason.empty() ? std::string_view("unspecified") : reason.substr(0, reason.find(':'));
+  e.detail = "reason=" + std::string(kind) + " receipt_sha256=" + ToHex(sha.Finish());
   req.audit.push_back(std::move(e));
   auto committed = impl.committer->Commit(std::move(req));
-  return committed.ok() ? Status::Ok() : committed.status();
+  if (!committed.ok()) return committed.status();
+  if (receipt_out != nullptr) *receipt_out = receipt;
+  return Status::Ok();
+}
+
+Result<std::string> Vault::DestructionReceipt(const RequestContext& rc, std::string_view case_id) {
+  Impl& impl = *impl_;
+  BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
+  constexpr std::string_view kAction = "case.receipt";
+  auto meta = impl.LoadCase(case_id);
+  if (!meta.ok()) return impl.Refuse(rc, kAction, case_id, meta.status());
+  CaseContext ctx = impl.ContextOf(*meta);
+  Decision d = impl.policy.DecideOperation(rc.principal, Policy::Operation::kAuditRead, &ctx);
+  if (!d.allowed) {
+    d = impl.policy.DecideOperation(rc.principal, Policy::Operation::kClose, &ctx);
+  }
+  if (!d.allowed) {
+    return impl.Refuse(rc, kAction, case_id, PermissionDenied("you may not read this case's destruction receipt"), {},
+                       d.rule);
+  }
+  auto receipt = impl.store->Get(Column::kRecords, ReceiptKey(case_id));
+  if (!receipt.ok()) return impl.Refuse(rc, kAction, case_id, receipt.status());
+  if (!*receipt) return impl.Refuse(rc, kAction, case_id, NotFound("the case was not shredded"));
+  AuditEntry e = impl.Entry(rc, kAction, case_id, "allow");
+  e.rule = d.rule;
+  BRANKAS_RETURN_IF_ERROR(impl.AuditOnly({std::move(e)}));
+  return std::move(**receipt);
 }
 
 Result<std::vector<AuditEntry>> Vault::QueryAudit(const RequestContext& rc, const AuditFilter& filter) {

@@ -298,6 +298,7 @@ Result<std::unique_ptr<EvidenceUpload>> Vault::BeginEvidence(const RequestContex
   info.evidence_id = NewCaseId("EV");
   info.case_id = std::string(case_id);
   info.content_type = std::string(content_type);
+  info.name = std::string(name);
   info.added_by = rc.principal.user;
   info.added_from = rc.client;
   SecretKey file_key = SecretKey::Random();
@@ -448,7 +449,7 @@ Result<std::vector<EvidenceInfo>> Vault::ListEvidence(const RequestContext& rc, 
   return out;
 }
 
-Status StageEvidenceShred(Vault::Impl& impl, std::string_view case_id, Batch* batch) {
+Status StageEvidenceShred(Vault::Impl& impl, std::string_view case_id, Batch* batch, EvidenceShredCounts* counts) {
   std::vector<Record> records;
   BRANKAS_RETURN_IF_ERROR(
       impl.store->Scan(Column::kRecords, RecordPrefix(case_id), {}, [&](std::string_view k, std::string_view v) {
@@ -461,6 +462,8 @@ Status StageEvidenceShred(Vault::Impl& impl, std::string_view case_id, Batch* ba
   // them gives the space back (blob garbage collection reclaims it).
   for (const Record& r : records) {
     for (uint64_t i = 0; i < r.chunks; ++i) batch->Delete(Column::kEvidence, ChunkKey(r.info.evidence_id, i));
+    ++counts->attachments;
+    counts->chunks += r.chunks;
   }
   return Status::Ok();
 }

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <sstream>
 
 #include "brankas/audit.h"
+#include "brankas/evidence_bundle.h"
 #include "engine/vault_test_util.h"
 
 namespace brankas {
@@ -243,12 +245,40 @@ TEST_F(EvidenceTest, AChangedDroppedOrSwappedChunkIsCorruptionAndTheLastPieceIsW
   EXPECT_EQ(std::count_if(errors.begin(), errors.end(), [](const AuditEntry& e) { return e.decision == "error"; }), 4);
 }
 
-TEST_F(EvidenceTest, ShreddingMakesTheAttachmentUnreadableAndFreesItsChunks) {
+TEST_F(EvidenceTest, ShreddingFreesTheAttachmentsAndReturnsASignedReceipt) {
   auto info = Add(Rina(), Pattern(2 * kEvidenceChunkBytes, 13));
   ASSERT_TRUE(info.ok());
   EXPECT_EQ(ChunksStored(), 2u);
-  ASSERT_TRUE(vault().ShredCase(Supervisor(), case_id).ok());
+  EXPECT_EQ(vault().ShredCase(Supervisor(), case_id, "whim").code(), Code::kInvalidArgument);
+  std::string receipt;
+  ASSERT_TRUE(vault().ShredCase(Supervisor(), case_id, "lawful_request:Surat 12/PPA/2026", &receipt).ok());
   EXPECT_EQ(ChunksStored(), 0u);
+  // The signed destruction receipt: verifiable, stored, in the audit trail.
+  auto report = VerifyDestructionReceipt(receipt, vault().node_public_key());
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->valid) << report->problem;
+  EXPECT_EQ(report->case_id, case_id);
+  auto parsed = nlohmann::json::parse(receipt);
+  EXPECT_EQ(parsed["receipt"]["destroyed"]["attachments"], 1);
+  EXPECT_EQ(parsed["receipt"]["destroyed"]["attachment_chunks"], 2);
+  EXPECT_EQ(parsed["receipt"]["reason"], "lawful_request:Surat 12/PPA/2026");
+  for (size_t at : {size_t{5}, receipt.find("\"case_id\"") + 12, receipt.find("\"signature\"") + 20}) {
+    std::string changed = receipt;
+    changed[at] = changed[at] == '1' ? '2' : '1';
+    auto bad = VerifyDestructionReceipt(changed, {});
+    ASSERT_TRUE(bad.ok());
+    EXPECT_FALSE(bad->valid) << "byte " << at;
+  }
+  auto stored = vault().DestructionReceipt(fx.Ctx("audit1", Role::kAuditor), case_id);
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_EQ(*stored, receipt);
+  EXPECT_EQ(vault().DestructionReceipt(Agus(), case_id).status().code(), Code::kPermissionDenied);
+  Sha256 sha;
+  sha.Update(receipt);
+  auto shreds = Audit("case.shred");
+  ASSERT_FALSE(shreds.empty());
+  EXPECT_EQ(shreds.back().detail, "reason=lawful_request receipt_sha256=" + ToHex(sha.Finish()));
+  EXPECT_EQ(EncodeAuditEntry(shreds.back()).find("Surat"), std::string::npos);
   EXPECT_EQ(vault().OpenEvidence(Rina(), case_id, info->evidence_id).status().code(), Code::kNotFound);
   EXPECT_EQ(vault().ListEvidence(Supervisor(), case_id).status().code(), Code::kNotFound);
 }
@@ -261,6 +291,140 @@ TEST_F(EvidenceTest, AttachmentsSurviveAReopenOfTheVault) {
   auto back = Get(Rina(), info->evidence_id);
   ASSERT_TRUE(back.ok()) << back.status().ToString();
   EXPECT_TRUE(*back == data);
+}
+
+
+TEST_F(EvidenceTest, BundleUnderAGrantVerifiesAndEveryChangedByteIsNamed) {
+  ASSERT_TRUE(vault().UpdateCase(Rina(), case_id, {{"police_report_number", "LP/B/77/III/2026/SPKT"}}, 1).ok());
+  std::string a = Pattern(kEvidenceChunkBytes + 100, 21), b = Pattern(1000, 22);
+  auto ia = Add(Rina(), a), ib = Add(Rina(), b);
+  ASSERT_TRUE(ia.ok() && ib.ok());
+  // Without a grant, and for a non-legal role, nothing.
+  EXPECT_EQ(vault().OpenEvidenceBundle(Legal(), case_id).status().code(), Code::kPermissionDenied);
+  EXPECT_EQ(vault().OpenEvidenceBundle(Rina(), case_id).status().code(), Code::kPermissionDenied);
+  const int64_t now = fx.NowSeconds();
+  GrantRequest req{case_id, "polisi1", Role::kLegal, {FieldClass::kLegalEvidence}, now, now + 3600,
+                   "court_order:No. 12/Pid.Sus-Anak/2026/PN Kpg"};
+  auto g = vault().RequestGrant(Rina(), req);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  ASSERT_TRUE(vault().ApproveGrant(Supervisor(), g->id).ok());
+  ASSERT_TRUE(vault().ApproveGrant(Supervisor2(), g->id).ok());
+
+  auto stream = vault().OpenEvidenceBundle(Legal(), case_id);
+  ASSERT_TRUE(stream.ok()) << stream.status().ToString();
+  std::string bundle, piece;
+  for (int i = 0; i < 1000; ++i) {
+    auto more = (*stream)->Next(&piece);
+    ASSERT_TRUE(more.ok()) << more.status().ToString();
+    if (!*more) break;
+    bundle += piece;
+  }
+  EXPECT_EQ(bundle.size(), (*stream)->size());
+  auto verify = [&](const std::string& bytes, const std::string& key = {}) {
+    std::istringstream in(bytes);
+    auto r = VerifyEvidenceBundle(in, key);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : BundleReport{};
+  };
+  BundleReport good = verify(bundle, vault().node_public_key());
+  ASSERT_TRUE(good.valid) << good.failed_part << " " << good.failed_item << ": " << good.problem;
+  EXPECT_TRUE(good.key_pinned);
+  EXPECT_EQ(good.attachments, 2u);
+  EXPECT_GT(good.audit_entries, 5u);
+  // The grant opened legal_evidence only: that field, no identity.
+  EXPECT_NE(bundle.find("LP/B/77/III/2026/SPKT"), std::string::npos);
+  EXPECT_EQ(bundle.find("PPA/5371/2026/000077"), std::string::npos);
+  EXPECT_EQ(verify(bundle.substr(0, bundle.size() - 1)).failed_part, "truncated");
+  EXPECT_EQ(verify(bundle + "x").failed_part, "trailing");
+  EXPECT_EQ(verify(bundle, std::string(32, 'k')).failed_part, "key");
+
+  // Every region of the file, one changed byte at a time.
+  const size_t manifest_len = GetBigEndian64(std::string_view(bundle).substr(kBundleMagic.size(), 8));
+  const size_t sig_at = kBundleMagic.size() + 8 + manifest_len + 8;
+  const size_t first_attachment = sig_at + 64;
+  struct Probe { size_t at; const char* part; };
+  std::vector<Probe> probes = {{0, "magic"},
+                               {kBundleMagic.size() + 7, "manifest_signature"},
+                               {kBundleMagic.size() + 8 + manifest_len / 2, ""},
+                               {sig_at - 1, "manifest_signature"},
+                               {sig_at + 10, "manifest_signature"},
+                               {first_attachment + 7, "attachment"},
+                               {first_attachment + 8 + 5, "attachment"},
+                               {first_attachment + 8 + a.size() + 8 + 999, "attachment"}};
+  for (const Probe& p : probes) {
+    std::string changed = bundle;
+    changed[p.at] ^= 0x20;
+    BundleReport r = verify(changed);
+    EXPECT_FALSE(r.valid) << "byte " << p.at;
+    if (*p.part != '\0') {
+      EXPECT_EQ(r.failed_part, p.part) << "byte " << p.at << ": " << r.problem;
+    }
+    if (std::string(p.part) == "attachment") {
+      EXPECT_FALSE(r.failed_item.empty());
+    }
+  }
+  auto bundles = Audit("evidence.bundle");
+  ASSERT_EQ(bundles.size(), 3u);  // two refusals, one made
+  EXPECT_EQ(bundles.back().grant_id, g->id);
+}
+
+
+// Retention: closed cases past their period are due; legal hold keeps them;
+// a run shreds the rest with a signed receipt each.
+TEST_F(EvidenceTest, RetentionShredsClosedCasesPastTheirPeriodButNotHeldOnes) {
+  auto close = [&](const FieldValues& fields) {
+    auto c = vault().CreateCase(Rina(), fields);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    for (Stage s : {Stage::kAssessment, Stage::kPlanning, Stage::kImplementation, Stage::kMonitoring, Stage::kClosure}) {
+      auto moved = vault().ChangeStage(s == Stage::kAssessment || s == Stage::kMonitoring ? Rina() : Supervisor(),
+                                       c->case_id, s);
+      EXPECT_TRUE(moved.ok()) << moved.status().ToString();
+    }
+    return c->case_id;
+  };
+  const std::string standard = close({{"module", "perempuan"}, {"retention_class", "standard"}});
+  const std::string child = close({{"module", "anak"}, {"retention_class", "standard"}});
+  const std::string held = close({{"module", "perempuan"}});
+  const std::string legal = close({{"module", "perempuan"}, {"retention_class", "legal_process"}});
+  ASSERT_TRUE(vault().SetLegalHold(Supervisor(), held, true).ok());
+  // case_id (SetUp) stays open: never due.
+
+  auto review = vault().ReviewRetention(Supervisor(), false);
+  ASSERT_TRUE(review.ok()) << review.status().ToString();
+  EXPECT_TRUE(review->empty()) << "nothing is due on the day of closure";
+  EXPECT_EQ(vault().ReviewRetention(Rina(), false).status().code(), Code::kPermissionDenied);
+
+  fx.AdvanceSeconds(11 * 31'557'600LL);  // eleven years: the standard 10 passed, the child's 18 not
+  review = vault().ReviewRetention(Supervisor(), false);
+  ASSERT_TRUE(review.ok());
+  std::vector<std::string> due;
+  for (const RetentionItem& i : *review) due.push_back(i.case_id + (i.legal_hold ? ":held" : ""));
+  std::sort(due.begin(), due.end());
+  std::vector<std::string> want = {standard, held + ":held"};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(due, want);
+
+  auto run = vault().ReviewRetention(Supervisor(), true);
+  ASSERT_TRUE(run.ok());
+  for (const RetentionItem& i : *run) {
+    EXPECT_EQ(i.shredded, i.case_id == standard) << i.case_id;
+    if (i.shredded) {
+      EXPECT_FALSE(i.receipt_sha256.empty());
+    }
+  }
+  EXPECT_EQ(vault().ReadCase(Rina(), standard).status().code(), Code::kNotFound);
+  EXPECT_TRUE(vault().ReadCase(Rina(), held).ok());
+  EXPECT_TRUE(vault().ReadCase(Rina(), child).ok());
+  EXPECT_TRUE(vault().ReadCase(Rina(), legal).ok());
+  auto receipt = vault().DestructionReceipt(Supervisor(), standard);
+  ASSERT_TRUE(receipt.ok());
+  EXPECT_EQ(nlohmann::json::parse(*receipt)["receipt"]["reason"], "retention:standard");
+
+  fx.AdvanceSeconds(8 * 31'557'600LL);  // nineteen years: the child's case too
+  run = vault().ReviewRetention(Supervisor(), true);
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(vault().ReadCase(Rina(), child).status().code(), Code::kNotFound);
+  EXPECT_TRUE(vault().ReadCase(Rina(), legal).ok()) << "legal_process is kept until reclassified";
 }
 
 }  // namespace

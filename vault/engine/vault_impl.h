@@ -28,6 +28,7 @@ struct Vault::Impl {
   std::unique_ptr<Committer> committer;
   std::atomic<uint64_t> failed_unseal_attempts{0};
   std::unique_ptr<AuthState> auth;          // users and sessions; thread-safe itself
+  RetentionPolicy retention;
 
   Impl(Schema s, Policy p) : schema(std::move(s)), policy(std::move(p)) {}
 
@@ -62,7 +63,10 @@ struct Vault::Impl {
 
 // Adds the deletion of every attachment of the case (records and chunks) to
 // a shred's batch (evidence_ops.cc).
-Status StageEvidenceShred(Vault::Impl& impl, std::string_view case_id, Batch* batch);
+struct EvidenceShredCounts {
+  uint64_t attachments = 0, chunks = 0;
+};
+Status StageEvidenceShred(Vault::Impl& impl, std::string_view case_id, Batch* batch, EvidenceShredCounts* counts);
 
 // Grants are stored in the acl column family:
 //   "g/" grant_id -> EncodeGrant (versioned record)

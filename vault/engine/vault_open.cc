@@ -106,6 +106,7 @@ Result<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   impl->store = std::move(store);
   impl->unit = *unit;
   impl->now_us = options.now_us ? options.now_us : SystemNowUs;
+  impl->retention = options.retention;
   BRANKAS_ASSIGN_OR_RETURN(impl->keys, KeyRing::Load(*impl->store));
   impl->node_public_key = impl->keys->node_public_key();
   AuditChainOptions chain_options;

@@ -7,6 +7,8 @@
 #include "brankas/crypto.h"
 #include "brankas/schema.h"
 #include "brankas/vault.h"
+#include "server/api_audit.h"
+#include "server/api_audit_tools.h"
 #include "server/json_io.h"
 
 namespace brankas::server {
@@ -197,12 +199,13 @@ HttpResponse Api::Error(const Status& status, const std::string& request_id) {
 }
 
 Api::Api(Vault* vault, const HttpLimits& limits, Metrics* metrics, bool metrics_local_only,
-         std::function<ReplicationStatus()> replication)
+         std::function<ReplicationStatus()> replication, AnomalyOptions anomaly)
     : vault_(vault),
       limits_(limits),
       metrics_(metrics),
       metrics_local_only_(metrics_local_only),
-      replication_(std::move(replication)) {}
+      replication_(std::move(replication)),
+      anomaly_(std::move(anomaly)) {}
 
 struct Api::Call {
   const HttpRequest& req;
@@ -213,6 +216,7 @@ struct Api::Call {
   bool authenticated = false;
   std::string case_id;         // for the audit of a refusal
   std::optional<Json> body;
+  Streams* streams = nullptr;  // set for transports that stream attachments
 
   const std::string& seg(size_t i) const { return target.segments[i]; }
   size_t nseg() const { return target.segments.size(); }
@@ -236,9 +240,31 @@ HttpResponse Api::Refuse(const Status& status, const std::string& client, Reques
   return Error(status, log->request_id);
 }
 
-HttpResponse Api::Handle(const HttpRequest& req, RequestLog* log) {
+bool Api::IsStreamedUpload(std::string_view method, std::string_view target) {
+  if (method != "POST") return false;
+  auto t = ParseTarget(target, 64 * 1024);
+  return t.ok() && t->segments.size() == 4 && t->segments[0] == "v1" && t->segments[1] == "cases" &&
+         t->segments[3] == "evidence";
+}
+
+HttpResponse Api::FinishUpload(EvidenceUpload& upload, RequestLog* log) {
+  auto info = upload.Finish();
+  if (!info.ok()) return UploadFailed(info.status(), log);
+  HttpResponse r = JsonResponse(201, ToJson(*info));
+  r.headers.emplace_back("X-Request-Id", log->request_id);
+  return r;
+}
+
+HttpResponse Api::UploadFailed(const Status& status, RequestLog* log) {
+  log->error_code = ApiCode(status.code());
+  HttpResponse r = Error(status, log->request_id);
+  r.headers.emplace_back("X-Request-Id", log->request_id);
+  return r;
+}
+
+HttpResponse Api::Handle(const HttpRequest& req, RequestLog* log, Streams* streams) {
   log->request_id = NewRequestId();
-  Call call{req, log, {}, {}, {}, false, {}, {}};
+  Call call{req, log, {}, {}, {}, false, {}, {}, streams};
   call.rc.request_id = log->request_id;
   call.rc.client = req.client;
   auto target = ParseTarget(req.target, limits_.max_target_bytes);
@@ -354,7 +380,8 @@ HttpResponse Api::Route(Call& c) {
   // The route label goes into metrics, the access log and the audit action:
   // only known names, never a segment the caller made up.
   static const std::set<std::string, std::less<>> kTops = {"sessions", "sys", "users", "cases",
-                                                          "search", "grants", "audit", "replication"};
+                                                          "search", "grants", "audit", "replication",
+                                                          "retention"};
   log->route = kTops.count(top) != 0 ? top : "unknown";
   if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0) {
     return refuse(Unauthenticated("a bearer token is required"));
@@ -395,6 +422,25 @@ HttpResponse Api::Route(Call& c) {
     Status s = vault_->RotateKek(c.rc, *cls);
     if (!s.ok()) return fail(s);
     return JsonResponse(200, Json{{"rotated", *name}});
+  }
+
+  // Retention (issue #5): GET lists the closed cases past their period, POST
+  // /run crypto-shreds them (supervisor; legal hold keeps a case).
+  if (top == "retention" && ((n == 2 && m == "GET") || (n == 3 && c.seg(2) == "run" && m == "POST"))) {
+    const bool run = n == 3;
+    log->route = run ? "retention.run" : "retention.due";
+    auto items = vault_->ReviewRetention(c.rc, run);
+    if (!items.ok()) return fail(items.status());
+    Json list = Json::array();
+    for (const RetentionItem& i : *items) {
+      Json j{{"case_id", i.case_id},         {"retention_class", i.retention_class}, {"module", i.module},
+             {"closed_since", i.closed_since}, {"due_at", i.due_at},                 {"legal_hold", i.legal_hold},
+             {"shredded", i.shredded}};
+      if (!i.receipt_sha256.empty()) j["receipt_sha256"] = i.receipt_sha256;
+      if (!i.problem.empty()) j["problem"] = i.problem;
+      list.push_back(std::move(j));
+    }
+    return JsonResponse(200, Json{{"due", list}});
   }
 
   // Replication (API.md): administrators and auditors; no case data in it.
@@ -567,6 +613,56 @@ HttpResponse Api::Route(Call& c) {
       r.headers.emplace_back("Cache-Control", "no-store");
       return r;
     }
+    if (n == 4 && c.seg(3) == "evidence" && m == "POST") {
+      log->route = "cases.evidence_add";
+      if (c.streams == nullptr) return refuse(InvalidArgument("attachments are streamed"));
+      const std::string* name = c.target.Param("name");
+      if (name == nullptr) return refuse(InvalidArgument("the \"name\" parameter (the file name) is required"));
+      const std::string* type = c.target.Param("type");
+      auto upload = vault_->BeginEvidence(c.rc, id, *name, type != nullptr ? *type : "application/octet-stream",
+                                          limits_.max_evidence_bytes);
+      if (!upload.ok()) return fail(upload.status());
+      c.streams->upload = std::move(*upload);
+      return JsonResponse(100, Json::object());  // not sent: the transport streams the body
+    }
+    if (n == 4 && c.seg(3) == "evidence-bundle" && m == "POST") {
+      log->route = "cases.evidence_bundle";
+      if (c.streams == nullptr) return refuse(InvalidArgument("bundles are streamed"));
+      auto bundle = vault_->OpenEvidenceBundle(c.rc, id);
+      if (!bundle.ok()) return fail(bundle.status());
+      HttpResponse r;
+      r.content_type = "application/vnd.brankas.evidence-bundle";
+      c.streams->body = std::move(*bundle);
+      return r;
+    }
+    if (n == 4 && c.seg(3) == "destruction-receipt" && m == "GET") {
+      log->route = "cases.destruction_receipt";
+      auto receipt = vault_->DestructionReceipt(c.rc, id);
+      if (!receipt.ok()) return fail(receipt.status());
+      HttpResponse r;
+      r.body = std::move(*receipt);
+      return r;
+    }
+    if (n == 4 && c.seg(3) == "evidence" && m == "GET") {
+      log->route = "cases.evidence_list";
+      auto list = vault_->ListEvidence(c.rc, id);
+      if (!list.ok()) return fail(list.status());
+      Json items = Json::array();
+      for (const EvidenceInfo& e : *list) items.push_back(ToJson(e));
+      return JsonResponse(200, Json{{"case_id", id}, {"evidence", items}});
+    }
+    if (n == 5 && c.seg(3) == "evidence" && m == "GET") {
+      log->route = "cases.evidence_get";
+      if (c.streams == nullptr) return refuse(InvalidArgument("attachments are streamed"));
+      auto reader = vault_->OpenEvidence(c.rc, id, c.seg(4));
+      if (!reader.ok()) return fail(reader.status());
+      HttpResponse r;
+      r.content_type = "application/octet-stream";
+      r.headers.emplace_back("X-Brankas-Sha256", ToHex((*reader)->info().sha256));
+      r.headers.emplace_back("X-Brankas-Evidence-Id", (*reader)->info().evidence_id);
+      c.streams->body = std::move(*reader);
+      return r;
+    }
     if (n == 4 && m == "POST") {
       const std::string& verb = c.seg(3);
       Result<CaseSummary> done = Internal("unreached");
@@ -613,9 +709,17 @@ HttpResponse Api::Route(Call& c) {
         return JsonResponse(201, ToJson(*grant));
       } else if (verb == "shred") {
         log->route = "cases.shred";
-        Status s = vault_->ShredCase(c.rc, id);
+        std::string reason;
+        if (!c.req.body.empty()) {
+          if (Status s = parse_body({"reason"}); !s.ok()) return refuse(s);
+          auto given = OptionalString(*c.body, "reason", kMaxTextBytes);
+          if (!given.ok()) return refuse(given.status());
+          reason = given->value_or("");
+        }
+        std::string receipt;
+        Status s = vault_->ShredCase(c.rc, id, reason, &receipt);
         if (!s.ok()) return fail(s);
-        return JsonResponse(200, Json{{"case_id", id}, {"shredded", true}});
+        return JsonResponse(200, Json{{"case_id", id}, {"shredded", true}, {"receipt", Json::parse(receipt)}});
       } else {
         log->route = "cases";
         return refuse(NotFound("no such route"));
@@ -740,6 +844,19 @@ HttpResponse Api::Route(Call& c) {
       Json j{{"entries", list}};
       if (!entries->empty() && entries->size() == f.limit) j["next_after"] = entries->back().seq;
       return JsonResponse(200, j);
+    }
+    if (n == 3 && m == "GET" && c.seg(2) == "export") {
+      log->route = "audit.export";
+      auto page = AuditExportPage(*vault_, c.rc, c.target);  // audited there (server/api_audit.cc)
+      if (!page.ok()) return fail(page.status());
+      return JsonResponse(200, *page);
+    }
+    if (IsAuditToolPath(c.target)) {
+      // review | anomalies | touched (checked): a fixed label, never a segment the caller made up.
+      log->route = "audit." + c.seg(2);
+      auto answer = AuditTools(*vault_, c.rc, c.req, c.target, limits_.max_json_depth, anomaly_);  // audited there
+      if (!answer.ok()) return fail(answer.status());
+      return JsonResponse(answer->status, answer->body);
     }
     if (n == 3 && m == "GET" && c.seg(2) == "verify") {
       log->route = "audit.verify";

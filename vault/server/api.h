@@ -8,9 +8,11 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 
 #include <string>
 
+#include "brankas/evidence.h"
 #include "brankas/server.h"
 #include "brankas/status.h"
 #include "server/http_types.h"
@@ -25,9 +27,25 @@ namespace brankas::server {
 class Api {
  public:
   Api(Vault* vault, const HttpLimits& limits, Metrics* metrics, bool metrics_local_only,
-      std::function<ReplicationStatus()> replication = {});
+      std::function<ReplicationStatus()> replication = {}, AnomalyOptions anomaly = {});
 
-  HttpResponse Handle(const HttpRequest& request, RequestLog* log);
+  // Streamed requests (evidence attachments). The transport reads only the
+  // headers of an IsStreamedUpload request before calling Handle with
+  // `streams`; Handle then either answers (a refusal) or sets streams->upload,
+  // into which the transport streams the body before calling FinishUpload.
+  // A GET of an attachment (or a POST of an evidence bundle) sets
+  // streams->body: the answer's headers are in the returned response and its
+  // body, of body->size() bytes, comes from it.
+  struct Streams {
+    std::unique_ptr<EvidenceUpload> upload;
+    std::unique_ptr<ByteStream> body;
+  };
+  static bool IsStreamedUpload(std::string_view method, std::string_view target);
+  HttpResponse Handle(const HttpRequest& request, RequestLog* log, Streams* streams = nullptr);
+  // The answer to a streamed upload whose body was read (Append already ran).
+  HttpResponse FinishUpload(EvidenceUpload& upload, RequestLog* log);
+  // The answer to a streamed upload that failed (the vault audited it).
+  HttpResponse UploadFailed(const Status& status, RequestLog* log);
   // An answer for a request the transport refused before it was complete
   // (headers or body too large, bad framing): a JSON error, audited.
   HttpResponse Refuse(const Status& status, const std::string& client, RequestLog* log);
@@ -47,6 +65,7 @@ class Api {
   Metrics* metrics_;
   bool metrics_local_only_;
   std::function<ReplicationStatus()> replication_;
+  AnomalyOptions anomaly_;  // the auditor's tools (server/api_audit_tools.h)
 };
 
 // Splits "/a/b?x=1&y=2" into path segments and decoded query parameters.

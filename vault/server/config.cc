@@ -1,7 +1,9 @@
 #include "brankas/config.h"
 
+#include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <set>
@@ -56,6 +58,26 @@ class TableReader {
     const auto* v = n->as_boolean();
     if (v == nullptr) return Error(key, "must be true or false");
     *out = v->get();
+    return Status::Ok();
+  }
+
+  // An array of strings, each checked by `valid` (which says what is wrong);
+  // at most max_items. Absent: *out unchanged.
+  Status StringList(std::string_view key, std::vector<std::string>* out, size_t max_items,
+                    const std::function<std::string(const std::string&)>& valid) {
+    const toml::node* n = Take(key);
+    if (n == nullptr) return Status::Ok();
+    const toml::array* a = n->as_array();
+    if (a == nullptr) return Error(key, "must be an array of strings");
+    if (a->size() > max_items) return Error(key, "holds more than " + std::to_string(max_items) + " items");
+    std::vector<std::string> items;
+    for (const toml::node& item : *a) {
+      const auto* v = item.as_string();
+      if (v == nullptr) return Error(key, "must be an array of strings");
+      if (std::string why = valid(v->get()); !why.empty()) return Error(key, why);
+      items.push_back(v->get());
+    }
+    *out = std::move(items);
     return Status::Ok();
   }
 
@@ -165,6 +187,7 @@ Status ParseApi(TableReader& top, const std::string& source, NodeConfig* c) {
   BRANKAS_RETURN_IF_ERROR(lim.Int("idle_timeout_ms", &l.idle_timeout_ms, 10, kMaxMs));
   BRANKAS_RETURN_IF_ERROR(lim.Int("write_timeout_ms", &l.write_timeout_ms, 10, kMaxMs));
   BRANKAS_RETURN_IF_ERROR(lim.Int("max_connections", &l.max_connections, 1, 1'000'000));
+  BRANKAS_RETURN_IF_ERROR(lim.Int("max_evidence_bytes", &l.max_evidence_bytes, 1 << 20, int64_t{1} << 40));
   return lim.NoUnknownKeys();
 }
 
@@ -189,7 +212,61 @@ Status ParseVaultSections(TableReader& top, const std::string& source, NodeConfi
   BRANKAS_ASSIGN_OR_RETURN(const toml::table* commit_table, top.Table("commit"));
   TableReader com(commit_table, "commit.", source);
   BRANKAS_RETURN_IF_ERROR(com.Int("max_group_size", &c->max_group_size, 1, 65536));
-  return com.NoUnknownKeys();
+  BRANKAS_RETURN_IF_ERROR(com.NoUnknownKeys());
+
+  // [retention]: years per retention_class and minimum years per module (by
+  // the schema's enum value names; a name no case holds never matches).
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* retention_table, top.Table("retention"));
+  TableReader ret(retention_table, "retention.", source);
+  for (auto [key, out] : {std::pair{"years", &c->retention.years_by_class},
+                          std::pair{"module_min_years", &c->retention.min_years_by_module}}) {
+    BRANKAS_ASSIGN_OR_RETURN(const toml::table* t, ret.Table(key));
+    if (t == nullptr) continue;
+    out->clear();
+    for (const auto& [name, value] : *t) {
+      const auto* v = value.as_integer();
+      if (v == nullptr || v->get() < 0 || v->get() > 200) {
+        return ret.Error(std::string(key) + "." + std::string(name.str()), "must be an integer between 0 and 200");
+      }
+      const std::string_view n = name.str();
+      const bool valid = !n.empty() && n.size() <= 64 && std::all_of(n.begin(), n.end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+      });
+      if (!valid) return ret.Error(std::string(key) + "." + std::string(n), "is not a valid enum value name");
+      (*out)[std::string(name.str())] = static_cast<int>(v->get());
+    }
+  }
+  return ret.NoUnknownKeys();
+}
+
+// A field name as the schema allows it: [a-z][a-z0-9_]{0,63}. "" when valid.
+std::string FieldNameProblem(const std::string& name) {
+  bool ok = !name.empty() && name.size() <= 64 && name[0] >= 'a' && name[0] <= 'z';
+  for (char ch : name) ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_');
+  return ok ? "" : "must hold field names ([a-z][a-z0-9_]{0,63})";
+}
+
+// [anomaly] (role "unit"): the auditor's tools (brankas/audit_analysis.h).
+Status ParseAnomaly(TableReader& top, const std::string& source, AnomalyOptions* o) {
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* table, top.Table("anomaly"));
+  TableReader an(table, "anomaly.", source);
+  BRANKAS_RETURN_IF_ERROR(an.Int("bulk_reads_per_hour", &o->bulk_reads_per_hour, 1, 100'000));
+  std::string hours = FormatWorkingHours(o->working_start_minute, o->working_end_minute);
+  BRANKAS_RETURN_IF_ERROR(an.String("working_hours", &hours));
+  if (Status s = ParseWorkingHours(hours, &o->working_start_minute, &o->working_end_minute); !s.ok()) {
+    return an.Error("working_hours", "must be \"HH:MM-HH:MM\" (local time, start != end; e.g. \"07:00-18:00\")");
+  }
+  std::string offset = FormatUtcOffset(o->utc_offset_minutes);
+  BRANKAS_RETURN_IF_ERROR(an.String("utc_offset", &offset));
+  if (Status s = ParseUtcOffset(offset, &o->utc_offset_minutes); !s.ok()) {
+    return an.Error("utc_offset", "must be \"+HH:MM\" / \"-HH:MM\" (-12:00 to +14:00), \"WIB\", \"WITA\", \"WIT\" or \"UTC\"");
+  }
+  BRANKAS_RETURN_IF_ERROR(an.Int("denials_threshold", &o->denials_threshold, 1, 10'000));
+  BRANKAS_RETURN_IF_ERROR(an.Int("denials_window_minutes", &o->denials_window_minutes, 1, 24 * 60));
+  BRANKAS_RETURN_IF_ERROR(an.StringList("shelter_fields", &o->shelter_fields, 64, FieldNameProblem));
+  BRANKAS_RETURN_IF_ERROR(an.Int("max_window_days", &o->max_window_days, 1, 366));
+  BRANKAS_RETURN_IF_ERROR(an.Int("max_scan_entries", &o->max_scan_entries, 1000, 10'000'000));
+  return an.NoUnknownKeys();
 }
 
 // [replication] (role "unit"). Paths are resolved by the caller.
@@ -310,7 +387,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& sou
   const bool central = c.role == "central";
   if (central) {
     for (const char* key : {"schema", "policy", "unseal_passphrase_file", "api", "limits", "sessions", "audit",
-                            "commit", "replication"}) {
+                            "commit", "replication", "anomaly"}) {
       BRANKAS_RETURN_IF_ERROR(top.OnlyFor(key, "unit"));
     }
     BRANKAS_RETURN_IF_ERROR(ParseCentral(top, source, &c.central));
@@ -323,6 +400,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& sou
     BRANKAS_RETURN_IF_ERROR(ParseApi(top, source, &c));
     BRANKAS_RETURN_IF_ERROR(ParseVaultSections(top, source, &c));
     BRANKAS_RETURN_IF_ERROR(ParseReplication(top, source, &c.replication));
+    BRANKAS_RETURN_IF_ERROR(ParseAnomaly(top, source, &c.api.anomaly));
   }
 
   BRANKAS_ASSIGN_OR_RETURN(const toml::table* log_table, top.Table("log"));
@@ -366,6 +444,22 @@ Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& sou
   return c;
 }
 
+Result<AnomalyOptions> ParseAnomalyConfig(std::string_view text, const std::string& source) {
+  toml::table root;
+  try {
+    root = toml::parse(text, source);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
+    return InvalidArgument(msg.str());
+  }
+  TableReader top(&root, "", source);
+  AnomalyOptions o;
+  BRANKAS_RETURN_IF_ERROR(ParseAnomaly(top, source, &o));
+  BRANKAS_RETURN_IF_ERROR(top.NoUnknownKeys());
+  return o;
+}
+
 Result<NodeConfig> LoadNodeConfig(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return InvalidArgument("cannot read the configuration file " + path);
@@ -392,6 +486,7 @@ VaultOptions NodeConfig::ToVaultOptions() const {
   o.password_argon.ops_limit = password_hash_ops;
   o.password_argon.mem_limit = password_hash_memory_mib << 20;
   o.password_hash_concurrency = password_hash_concurrency;
+  o.retention = retention;
   return o;
 }
 

@@ -335,5 +335,118 @@ TEST(ConfigTest, CentralDuplicatesAndBadEntries) {
   EXPECT_EQ(Message("", "units = [{code = \"KPG\", pin = \"" + std::string(kPin1) + "\"}]\n"), "ok");
 }
 
+// [anomaly]: the auditor tools' thresholds. Every key, its default (the same in
+// config/unit.toml), a value of each, and a refusal of each.
+TEST(ConfigTest, AnomalySection) {
+  const AnomalyOptions d;
+  EXPECT_EQ(d.bulk_reads_per_hour, 20);
+  EXPECT_EQ(d.working_start_minute, 7 * 60);   // working_hours = "07:00-18:00"
+  EXPECT_EQ(d.working_end_minute, 18 * 60);
+  EXPECT_EQ(d.utc_offset_minutes, 7 * 60);     // utc_offset = "+07:00" (WIB)
+  EXPECT_EQ(d.denials_threshold, 5);
+  EXPECT_EQ(d.denials_window_minutes, 10);
+  EXPECT_EQ(d.shelter_fields, std::vector<std::string>{"shelter_location"});
+  EXPECT_EQ(d.max_window_days, 31);
+  EXPECT_EQ(d.max_scan_entries, 200'000u);
+  for (const std::string& source : {std::string("minimal"), testing::SourceDir() + "/config/unit.toml"}) {
+    auto c = source == "minimal" ? ParseNodeConfig(kMinimal, "/etc/brankas/unit.toml") : LoadNodeConfig(source);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    const AnomalyOptions& a = c->api.anomaly;
+    EXPECT_EQ(a.bulk_reads_per_hour, d.bulk_reads_per_hour) << source;
+    EXPECT_EQ(a.working_start_minute, d.working_start_minute) << source;
+    EXPECT_EQ(a.working_end_minute, d.working_end_minute) << source;
+    EXPECT_EQ(a.utc_offset_minutes, d.utc_offset_minutes) << source;
+    EXPECT_EQ(a.denials_threshold, d.denials_threshold) << source;
+    EXPECT_EQ(a.denials_window_minutes, d.denials_window_minutes) << source;
+    EXPECT_EQ(a.shelter_fields, d.shelter_fields) << source;
+    EXPECT_EQ(a.max_window_days, d.max_window_days) << source;
+    EXPECT_EQ(a.max_scan_entries, d.max_scan_entries) << source;
+  }
+
+  auto set = ParseNodeConfig(std::string(kMinimal) + R"(
+[anomaly]
+bulk_reads_per_hour = 3
+working_hours = "22:00-06:00"
+utc_offset = "WIT"
+denials_threshold = 2
+denials_window_minutes = 60
+shelter_fields = ["shelter_location", "address"]
+max_window_days = 7
+max_scan_entries = 5000
+)", "u.toml");
+  ASSERT_TRUE(set.ok()) << set.status().ToString();
+  const AnomalyOptions& a = set->api.anomaly;
+  EXPECT_EQ(a.bulk_reads_per_hour, 3);
+  EXPECT_EQ(a.working_start_minute, 22 * 60);
+  EXPECT_EQ(a.working_end_minute, 6 * 60);
+  EXPECT_EQ(a.utc_offset_minutes, 9 * 60);
+  EXPECT_EQ(a.denials_threshold, 2);
+  EXPECT_EQ(a.denials_window_minutes, 60);
+  EXPECT_EQ(a.shelter_fields, (std::vector<std::string>{"shelter_location", "address"}));
+  EXPECT_EQ(a.max_window_days, 7);
+  EXPECT_EQ(a.max_scan_entries, 5000u);
+
+  for (const auto& [line, key] : std::vector<std::pair<std::string, std::string>>{
+           {"bulk_reads_per_hour = 0", "anomaly.bulk_reads_per_hour"},
+           {"working_hours = \"7-18\"", "anomaly.working_hours"},
+           {"working_hours = \"07:00-07:00\"", "anomaly.working_hours"},
+           {"utc_offset = \"+15:00\"", "anomaly.utc_offset"},
+           {"utc_offset = 7", "anomaly.utc_offset"},
+           {"denials_threshold = 0", "anomaly.denials_threshold"},
+           {"denials_window_minutes = 1441", "anomaly.denials_window_minutes"},
+           {"shelter_fields = \"shelter_location\"", "anomaly.shelter_fields"},
+           {"shelter_fields = [\"Shelter Location\"]", "anomaly.shelter_fields"},
+           {"shelter_fields = [1]", "anomaly.shelter_fields"},
+           {"max_window_days = 0", "anomaly.max_window_days"},
+           {"max_scan_entries = 10", "anomaly.max_scan_entries"},
+           {"colour = 1", "anomaly.colour"}}) {
+    auto c = ParseNodeConfig(std::string(kMinimal) + "[anomaly]\n" + line + "\n", "/etc/brankas/unit.toml");
+    ASSERT_FALSE(c.ok()) << line;
+    EXPECT_NE(c.status().message().find("'" + key + "'"), std::string::npos) << c.status().message();
+    EXPECT_NE(c.status().message().find("/etc/brankas/unit.toml"), std::string::npos);
+  }
+  // A central node has no auditor tools of its own.
+  auto central = ParseNodeConfig("role = \"central\"\ndata_dir = \"d\"\n[anomaly]\nbulk_reads_per_hour = 3\n", "c.toml");
+  ASSERT_FALSE(central.ok());
+  EXPECT_NE(central.status().message().find("'anomaly' is only for role = \"unit\""), std::string::npos);
+
+  // brankasd --dev --anomaly-config FILE: the section alone, as strict.
+  auto alone = ParseAnomalyConfig("[anomaly]\ndenials_threshold = 3\n", "a.toml");
+  ASSERT_TRUE(alone.ok()) << alone.status().ToString();
+  EXPECT_EQ(alone->denials_threshold, 3);
+  EXPECT_EQ(alone->bulk_reads_per_hour, d.bulk_reads_per_hour);
+  auto stray = ParseAnomalyConfig("data_dir = \"x\"\n[anomaly]\n", "a.toml");
+  ASSERT_FALSE(stray.ok());
+  EXPECT_NE(stray.status().message().find("'data_dir' is unknown"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace brankas
+
+namespace brankas {
+namespace {
+
+TEST(ConfigTest, RetentionPeriodsReplaceTheDefaultsAndBadOnesNameTheKey) {
+  auto defaults = ParseNodeConfig(kMinimal, "/etc/brankas/unit.toml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->ToVaultOptions().retention.years_by_class.at("standard"), 10);
+  auto c = ParseNodeConfig(std::string(kMinimal) +
+                               "[retention]\nyears = { standard = 5, extended = 30 }\nmodule_min_years = { tpks = 20 }\n",
+                           "u.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const RetentionPolicy r = c->ToVaultOptions().retention;
+  EXPECT_EQ(r.years_by_class, (std::map<std::string, int>{{"standard", 5}, {"extended", 30}}));
+  EXPECT_EQ(r.min_years_by_module, (std::map<std::string, int>{{"tpks", 20}}));
+  for (const auto& [text, key] : std::vector<std::pair<std::string, std::string>>{
+           {"[retention]\nyears = { standard = -1 }\n", "retention.years.standard"},
+           {"[retention]\nyears = { standard = \"ten\" }\n", "retention.years.standard"},
+           {"[retention]\nyears = 10\n", "retention.years"},
+           {"[retention]\nforever = true\n", "retention.forever"}}) {
+    auto bad = ParseNodeConfig(std::string(kMinimal) + text, "u.toml");
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_NE(bad.status().message().find(key), std::string::npos) << bad.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace brankas

@@ -7,6 +7,7 @@
 // (request — a slow-loris client is cut here); writing the answer.
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -39,7 +40,8 @@ class ApiServer::Impl {
  public:
   Impl(Vault* vault, const ServerOptions& options)
       : options_(options),
-        api_(vault, options.limits, &metrics_, options.metrics_local_only, options.replication_status),
+        api_(vault, options.limits, &metrics_, options.metrics_local_only, options.replication_status,
+             options.anomaly),
         ioc_(options.io_threads),
         acceptor_(ioc_),
         workers_(static_cast<size_t>(options.workers)) {
@@ -120,9 +122,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void WaitForRequest() {
     if (server_->stopping()) return Shutdown();
-    parser_.emplace();
-    parser_->header_limit(static_cast<uint32_t>(limits().max_header_bytes));
-    parser_->body_limit(limits().max_body_bytes);
+    header_parser_.emplace();
+    header_parser_->header_limit(static_cast<uint32_t>(limits().max_header_bytes));
+    // The body's limit depends on the route: set once the headers are read.
+    header_parser_->body_limit(boost::none);
     if (buffer_.size() > 0) return ReadRequest();
     tcp().expires_after(std::chrono::milliseconds(limits().idle_timeout_ms));
     stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, size_t n) {
@@ -140,14 +143,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void ReadRequest() {
+    // One deadline from the first byte to the last of an ordinary request.
     tcp().expires_after(std::chrono::milliseconds(limits().request_timeout_ms));
-    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->OnRead(ec);
+    http::async_read_header(stream_, buffer_, *header_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnHeader(ec);
     });
   }
 
-  void OnRead(beast::error_code ec) {
-    started_ = SteadyClock::now();
+  // A failed read of a request: answered (too large, malformed) or closed.
+  void OnReadFailed(beast::error_code ec, bool header_done) {
     if (ec == http::error::end_of_stream || ec == net::error::eof || ec == ssl::error::stream_truncated) {
       return Close();
     }
@@ -157,43 +161,353 @@ class Connection : public std::enable_shared_from_this<Connection> {
       spdlog::info("request timed out client={}", client_);
       return Close();
     }
-    if (ec) {
-      Status refusal = ec == http::error::header_limit
-                           ? TooLarge("request headers are larger than " + std::to_string(limits().max_header_bytes) + " bytes")
-                       : ec == http::error::body_limit
-                           ? TooLarge("request body is larger than " + std::to_string(limits().max_body_bytes) + " bytes")
-                           : InvalidArgument("malformed HTTP request");
-      if (ec != http::error::header_limit && ec != http::error::body_limit && !parser_->is_header_done() &&
-          buffer_.size() == 0) {
-        return Close();  // the connection failed, not the request
-      }
-      keep_alive_ = false;
-      server_->RequestStarted();
-      net::post(server_->workers(), [self = shared_from_this(), refusal] {
-        server::RequestLog log;
-        log.route = "transport";
-        server::HttpResponse r = self->server_->api().Refuse(refusal, self->client_, &log);
-        self->Deliver(std::move(r), std::move(log));
-      });
-      return;
-    }
-    http::request<http::string_body> req = parser_->release();
-    keep_alive_ = req.keep_alive();
+    const bool too_large = ec == http::error::header_limit || ec == http::error::body_limit;
+    if (!too_large && !header_done && buffer_.size() == 0) return Close();  // the connection failed, not the request
+    Refuse(ec == http::error::header_limit
+               ? TooLarge("request headers are larger than " + std::to_string(limits().max_header_bytes) + " bytes")
+           : ec == http::error::body_limit
+               ? TooLarge("request body is larger than " + std::to_string(limits().max_body_bytes) + " bytes")
+               : InvalidArgument("malformed HTTP request"));
+  }
+
+  // Answers a request the transport refuses, then closes the connection.
+  void Refuse(Status refusal, std::string route = "transport") {
+    keep_alive_ = false;
+    server_->RequestStarted();
+    net::post(server_->workers(), [self = shared_from_this(), refusal, route = std::move(route)] {
+      server::RequestLog log;
+      log.route = route;
+      server::HttpResponse r = self->server_->api().Refuse(refusal, self->client_, &log);
+      self->Deliver(std::move(r), std::move(log));
+    });
+  }
+
+  server::HttpRequest RequestOf(const http::request_header<>& h) const {
     server::HttpRequest request;
-    request.method = std::string(req.method_string());
-    request.target = std::string(req.target());
-    request.authorization = std::string(req[http::field::authorization]);
-    request.content_type = std::string(req[http::field::content_type]);
-    request.body = std::move(req.body());
+    request.method = std::string(h.method_string());
+    request.target = std::string(h.target());
+    request.authorization = std::string(h[http::field::authorization]);
+    request.content_type = std::string(h[http::field::content_type]);
     request.client = client_;
     request.client_is_loopback = loopback_;
+    return request;
+  }
+
+  void OnHeader(beast::error_code ec) {
+    started_ = SteadyClock::now();
+    if (ec) return OnReadFailed(ec, header_parser_->is_header_done());
+    const auto& h = header_parser_->get();
+    keep_alive_ = h.keep_alive();
+    if (server::Api::IsStreamedUpload(h.method_string(), h.target())) return StartUpload();
+    if (header_parser_->content_length() && *header_parser_->content_length() > limits().max_body_bytes) {
+      return OnReadFailed(http::error::body_limit, true);
+    }
+    parser_.emplace(std::move(*header_parser_));
+    header_parser_.reset();
+    parser_->body_limit(limits().max_body_bytes);
+    if (parser_->is_done()) return OnRead({});
+    http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnRead(ec);
+    });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec) return OnReadFailed(ec, true);
+    http::request<http::string_body> req = parser_->release();
+    keep_alive_ = req.keep_alive();
+    server::HttpRequest request = RequestOf(req.base());
+    request.body = std::move(req.body());
     server_->RequestStarted();
     net::post(server_->workers(), [self = shared_from_this(), request = std::move(request)]() mutable {
       server::RequestLog log;
-      server::HttpResponse r = self->server_->api().Handle(request, &log);
+      server::Api::Streams streams;
+      server::HttpResponse r = self->server_->api().Handle(request, &log, &streams);
       if (!request.body.empty()) WipeBody(request.body);
+      if (streams.body) {
+        std::shared_ptr<ByteStream> reader = std::move(streams.body);
+        net::post(self->stream_.get_executor(), [self, r = std::move(r), log = std::move(log), reader]() mutable {
+          self->StartDownload(std::move(r), std::move(log), std::move(reader));
+        });
+        return;
+      }
       self->Deliver(std::move(r), std::move(log));
     });
+  }
+
+  // ---- Streamed upload of an attachment -------------------------------------
+  //
+  // The body is read into one of two chunk buffers while a worker seals and
+  // stores the other: memory is two chunks whatever the size. Every read must
+  // progress within request_timeout_ms. A client that sends
+  // "Expect: 100-continue" learns of a refusal before it sends the body.
+
+  void StartUpload() {
+    const auto& h = header_parser_->get();
+    server::HttpRequest request = RequestOf(h);
+    const bool expect_continue = beast::iequals(h[http::field::expect], "100-continue");
+    if (header_parser_->content_length() && *header_parser_->content_length() > limits().max_evidence_bytes) {
+      return Refuse(TooLarge("the attachment is larger than " + std::to_string(limits().max_evidence_bytes) + " bytes"),
+                    "cases.evidence_add");
+    }
+    upload_parser_.emplace(std::move(*header_parser_));
+    header_parser_.reset();
+    upload_parser_->body_limit(limits().max_evidence_bytes);
+    server_->RequestStarted();
+    net::post(server_->workers(), [self = shared_from_this(), request = std::move(request), expect_continue] {
+      server::RequestLog log;
+      server::Api::Streams streams;
+      server::HttpResponse r = self->server_->api().Handle(request, &log, &streams);
+      std::shared_ptr<EvidenceUpload> upload = std::move(streams.upload);
+      net::post(self->stream_.get_executor(), [self, r = std::move(r), log = std::move(log), upload,
+                                               expect_continue]() mutable {
+        if (!upload) {
+          // Refused before the body: answered, and the unread body ends the connection.
+          self->keep_alive_ = false;
+          return self->Write(std::move(r), std::move(log));
+        }
+        self->upload_ = std::move(upload);
+        self->log_ = std::move(log);
+        self->worker_log_ = self->log_;
+        self->upload_failed_ = false;
+        for (auto& b : self->chunk_) b.resize(kEvidenceChunkBytes);
+        if (!expect_continue) return self->ReadUploadBody();
+        self->continue_.emplace(http::status::continue_, 11);
+        self->tcp().expires_after(std::chrono::milliseconds(self->limits().write_timeout_ms));
+        http::async_write(self->stream_, *self->continue_, [self](beast::error_code ec, size_t) {
+          self->continue_.reset();
+          if (ec) return self->UploadBroken(Unavailable("the client went away"));
+          self->ReadUploadBody();
+        });
+      });
+    });
+  }
+
+  void ReadUploadBody() {
+    if (upload_failed_) return;
+    if (upload_parser_->is_done()) return HandOffChunk();
+    auto& body = upload_parser_->get().body();
+    body.data = chunk_[filling_].data() + filled_;
+    body.size = kEvidenceChunkBytes - filled_;
+    tcp().expires_after(std::chrono::milliseconds(limits().request_timeout_ms));
+    http::async_read_some(stream_, buffer_, *upload_parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnUploadRead(ec);
+    });
+  }
+
+  void OnUploadRead(beast::error_code ec) {
+    if (upload_failed_) return;
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) {
+      if (ec == http::error::body_limit) {
+        return UploadRefused(TooLarge("the attachment is larger than " + std::to_string(limits().max_evidence_bytes) +
+                                      " bytes"));
+      }
+      if (ec == beast::error::timeout) server_->metrics().Timeout();
+      return UploadBroken(Unavailable("the upload stopped before its last byte"));
+    }
+    filled_ = kEvidenceChunkBytes - upload_parser_->get().body().size;
+    if (upload_parser_->is_done() || filled_ == kEvidenceChunkBytes) return HandOffChunk();
+    ReadUploadBody();
+  }
+
+  // Gives the filled buffer to a worker (or waits for the worker to finish the
+  // previous one) and goes on reading into the other.
+  void HandOffChunk() {
+    if (appending_) {
+      waiting_for_worker_ = true;
+      return;
+    }
+    const int index = filling_;
+    const size_t n = filled_;
+    const bool last = upload_parser_->is_done();
+    filling_ ^= 1;
+    filled_ = 0;
+    appending_ = true;
+    net::post(server_->workers(), [self = shared_from_this(), upload = upload_, index, n, last] {
+      Status st = upload->Append(std::string_view(self->chunk_[index].data(), n));
+      std::optional<server::HttpResponse> answer;
+      if (!st.ok()) {
+        answer = self->server_->api().UploadFailed(st, &self->worker_log_);
+      } else if (last) {
+        answer = self->server_->api().FinishUpload(*upload, &self->worker_log_);
+      }
+      net::post(self->stream_.get_executor(), [self, st, answer = std::move(answer)]() mutable {
+        self->OnAppended(st, std::move(answer));
+      });
+    });
+    if (!last) ReadUploadBody();
+  }
+
+  void OnAppended(const Status& st, std::optional<server::HttpResponse> answer) {
+    appending_ = false;
+    if (upload_failed_) return;
+    if (answer) {
+      // Finished (201) or refused by the vault, which audited it.
+      if (!st.ok()) {
+        upload_failed_ = true;
+        keep_alive_ = false;
+      }
+      upload_.reset();
+      upload_parser_.reset();
+      ClearChunks();
+      log_.error_code = worker_log_.error_code;
+      return Write(std::move(*answer), std::move(log_));
+    }
+    if (waiting_for_worker_) {
+      waiting_for_worker_ = false;
+      HandOffChunk();
+    }
+  }
+
+  // The transport refuses the upload (too large): answered, then closed.
+  void UploadRefused(const Status& why) {
+    upload_failed_ = true;
+    keep_alive_ = false;
+    log_.error_code = server::Api::ApiCode(why.code());
+    ReleaseUpload(why);
+    Write(server::Api::Error(why, log_.request_id), std::move(log_));
+  }
+
+  // The connection broke mid-upload: nothing can be answered.
+  void UploadBroken(const Status& why) {
+    upload_failed_ = true;
+    spdlog::info("upload interrupted id={} client={}", log_.request_id, client_);
+    ReleaseUpload(why);
+    server_->metrics().Request(log_.route, 499, 0);
+    server_->RequestFinished();
+    Close();
+  }
+
+  // Aborting deletes chunks and audits: a worker's job, not the I/O thread's.
+  void ReleaseUpload(const Status& why) {
+    if (!upload_) return;
+    net::post(server_->workers(), [upload = std::move(upload_), why, self = shared_from_this()] {
+      // Waits for an Append in flight: the worker that runs it holds its own reference.
+      upload->Abort(why);
+    });
+    upload_.reset();
+  }
+
+  void ClearChunks() {
+    for (auto& b : chunk_) {
+      b.clear();
+      b.shrink_to_fit();
+    }
+    filling_ = 0;
+    filled_ = 0;
+  }
+
+  // ---- Streamed download of an attachment -----------------------------------
+  //
+  // A worker opens the next chunk while this strand writes the previous one.
+  // If a chunk does not verify, the connection is closed before the declared
+  // Content-Length is reached: the client sees a truncated body, never a
+  // complete-looking wrong one (the reader withholds the last piece until the
+  // whole file's SHA-256 matched).
+
+  void StartDownload(server::HttpResponse r, server::RequestLog log, std::shared_ptr<ByteStream> reader) {
+    if (server_->stopping()) keep_alive_ = false;
+    log_ = std::move(log);
+    status_ = r.status;
+    reader_ = std::move(reader);
+    download_res_.emplace();
+    auto& res = *download_res_;
+    res.version(11);
+    res.result(static_cast<unsigned>(r.status));
+    res.set(http::field::content_type, r.content_type);
+    res.set(http::field::cache_control, "no-store");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("X-Request-Id", log_.request_id);
+    for (auto& [name, value] : r.headers) res.set(name, value);
+    res.content_length(reader_->size());
+    res.keep_alive(keep_alive_);
+    res.body().data = nullptr;
+    res.body().more = true;
+    download_sr_.emplace(res);
+    for (auto& b : chunk_) b.reserve(kEvidenceChunkBytes);
+    writing_ = 0;  // the header
+    tcp().expires_after(std::chrono::milliseconds(limits().write_timeout_ms));
+    http::async_write_header(stream_, *download_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnDownloadWritten(ec);
+    });
+    PumpDownload();
+  }
+
+  void PumpDownload() {
+    if (download_failed_) return;
+    if (writing_ < 0 && ready_ >= 0) {
+      writing_ = ready_;
+      ready_ = -1;
+      auto& body = download_res_->body();
+      body.data = chunk_[writing_].data();
+      body.size = chunk_[writing_].size();
+      body.more = true;
+      tcp().expires_after(std::chrono::milliseconds(limits().write_timeout_ms));
+      http::async_write(stream_, *download_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
+        self->OnDownloadWritten(ec);
+      });
+    }
+    if (!fetching_ && !download_eof_ && ready_ < 0) {
+      const int index = writing_ == 0 ? 1 : 0;
+      fetching_ = true;
+      net::post(server_->workers(), [self = shared_from_this(), reader = reader_, index] {
+        auto more = reader->Next(&self->chunk_[index]);
+        net::post(self->stream_.get_executor(), [self, index, more = std::move(more)] {
+          self->OnFetched(index, more);
+        });
+      });
+    }
+  }
+
+  void OnFetched(int index, const Result<bool>& more) {
+    fetching_ = false;
+    if (download_failed_) return;
+    if (!more.ok()) {
+      // Audited by the vault; the request id leads to it.
+      spdlog::error("evidence stream failed id={} error={}", log_.request_id, CodeName(more.status().code()));
+      return DownloadFailed();
+    }
+    if (!*more) {
+      download_eof_ = true;
+      if (writing_ < 0) FinishDownload();
+      return;
+    }
+    ready_ = index;
+    PumpDownload();
+  }
+
+  void OnDownloadWritten(beast::error_code ec) {
+    if (ec == http::error::need_buffer) ec = {};
+    if (download_failed_) return;
+    if (ec) return DownloadFailed();
+    writing_ = -1;
+    if (download_eof_ && ready_ < 0) return FinishDownload();
+    PumpDownload();
+  }
+
+  void FinishDownload() {
+    auto& body = download_res_->body();
+    body.data = nullptr;
+    body.size = 0;
+    body.more = false;
+    writing_ = 2;
+    tcp().expires_after(std::chrono::milliseconds(limits().write_timeout_ms));
+    http::async_write(stream_, *download_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->download_sr_.reset();
+      self->download_res_.reset();
+      self->reader_.reset();
+      self->writing_ = -1;
+      self->download_eof_ = false;
+      self->ClearChunks();
+      self->OnWrite(ec);
+    });
+  }
+
+  void DownloadFailed() {
+    download_failed_ = true;
+    server_->metrics().Request(log_.route, 500, 0);
+    server_->RequestFinished();
+    Close();
   }
 
   static void WipeBody(std::string& body) {
@@ -256,7 +570,24 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ApiServer::Impl* server_;
   beast::ssl_stream<beast::tcp_stream> stream_;
   beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::empty_body>> header_parser_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  // Attachments: two chunk buffers, shared by an upload and a download (a
+  // connection does one request at a time). Workers touch a buffer only
+  // while this strand does not.
+  std::array<std::string, 2> chunk_;
+  std::optional<http::request_parser<http::buffer_body>> upload_parser_;
+  std::optional<http::response<http::empty_body>> continue_;
+  std::shared_ptr<EvidenceUpload> upload_;
+  server::RequestLog worker_log_;  // the upload's answer, written by the worker that finishes it
+  int filling_ = 0;
+  size_t filled_ = 0;
+  bool appending_ = false, waiting_for_worker_ = false, upload_failed_ = false;
+  std::shared_ptr<ByteStream> reader_;
+  std::optional<http::response<http::buffer_body>> download_res_;
+  std::optional<http::response_serializer<http::buffer_body>> download_sr_;
+  int writing_ = -1, ready_ = -1;
+  bool fetching_ = false, download_eof_ = false, download_failed_ = false;
   http::response<http::string_body> res_;
   server::RequestLog log_;
   int status_ = 0;

@@ -1,6 +1,7 @@
 #include "server/json_io.h"
 
 #include "brankas/crypto.h"
+#include "brankas/evidence_bundle.h"
 
 namespace brankas::server {
 
@@ -152,31 +153,7 @@ Json ToJson(const CaseSummary& s) {
               {"legal_hold", s.legal_hold}};
 }
 
-Json ToJson(const Grant& g) {
-  Json classes = Json::array();
-  for (FieldClass c : g.classes) classes.push_back(std::string(FieldClassName(c)));
-  Json out{{"grant_id", g.id},
-           {"case_id", g.case_id},
-           {"grantee", g.grantee},
-           {"classes", classes},
-           {"not_before", g.not_before},
-           {"expires_at", g.expires_at},
-           {"requested_by", g.requested_by},
-           {"approvers", g.approvers},
-           {"required_approvals", g.required_approvals},
-           {"approved", g.ApprovalCount() >= g.required_approvals},
-           {"revoked", g.revoked},
-           {"break_glass", g.break_glass}};
-  // The legal basis and the break-glass reason are shown to the people who
-  // handle the grant; they are case-related text, so never logged.
-  out["legal_basis"] = g.legal_basis;
-  if (g.break_glass) out["reason"] = g.reason;
-  if (g.revoked) {
-    out["revoked_at"] = g.revoked_at;
-    out["revoked_by"] = g.revoked_by;
-  }
-  return out;
-}
+Json ToJson(const Grant& g) { return GrantToJson(g); }
 
 Json ToJson(const AuditEntry& e) {
   return Json{{"seq", e.seq},
@@ -204,6 +181,12 @@ Json ToJson(const UserInfo& u) {
               {"unit", u.unit},
               {"disabled", u.disabled},
               {"created_at", u.created_us / 1'000'000}};
+}
+
+Json ToJson(const EvidenceInfo& i) {
+  return Json{{"evidence_id", i.evidence_id}, {"case_id", i.case_id},  {"name", i.name},
+              {"content_type", i.content_type}, {"size", i.size},     {"sha256", ToHex(i.sha256)},
+              {"added_by", i.added_by},       {"added_from", i.added_from}, {"added_at", i.added_us / 1'000'000}};
 }
 
 Json ToJson(const VerifyReport& r) {

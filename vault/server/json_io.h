@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "brankas/audit.h"
+#include "brankas/evidence.h"
 #include "brankas/policy.h"
 #include "brankas/status.h"
 #include "brankas/vault.h"
@@ -51,5 +52,6 @@ Json ToJson(const Grant& grant);
 Json ToJson(const AuditEntry& entry);
 Json ToJson(const UserInfo& user);
 Json ToJson(const VerifyReport& report);
+Json ToJson(const EvidenceInfo& info);
 
 }  // namespace brankas::server

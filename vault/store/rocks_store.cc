@@ -219,6 +219,11 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& path, const Sto
     if (static_cast<Column>(i) == Column::kEvidence) {
       // Attachment chunks (1 MiB each) live in blob files: compactions move
       // small keys, not gigabytes of video.
+      // A smaller memtable: it holds whole chunks until they are flushed to
+      // a blob file, and the server's memory must stay bounded during a
+      // multi-gigabyte upload (two of these at most, 64 MiB).
+      cf.write_buffer_size = std::min<size_t>(options.write_buffer_size, 32u << 20);
+      cf.max_write_buffer_number = 2;
       cf.enable_blob_files = true;
       cf.min_blob_size = 4096;
       cf.blob_file_size = 256u << 20;

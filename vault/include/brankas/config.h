@@ -17,7 +17,8 @@
 namespace brankas {
 
 // A unit reads data_dir, schema, policy, unseal_passphrase_file, [api],
-// [limits], [sessions], [audit], [commit], [replication] and [log]; a central
+// [limits], [sessions], [audit], [commit], [replication], [anomaly] (into
+// api.anomaly) and [log]; a central
 // node reads data_dir, [central], [[units]] and [log]. A key of the other role
 // is an error naming it; its fields here keep their defaults.
 struct NodeConfig {
@@ -29,7 +30,7 @@ struct NodeConfig {
   // A file holding the unseal passphrase (mode 0600 or stricter). Empty: the
   // node starts sealed and waits for POST /v1/sys/unseal.
   std::string unseal_passphrase_file;
-  ServerOptions api;              // [api] and [limits]
+  ServerOptions api;              // [api], [limits] and [anomaly]
   // [replication] of a unit: where and how it ships its changelog. Empty
   // `central`: replication off. tls_cert/tls_key default to the [api] pair.
   ShipperOptions replication;
@@ -47,6 +48,7 @@ struct NodeConfig {
   uint64_t checkpoint_every_entries = 1000;
   int64_t checkpoint_every_s = 10;
   size_t max_group_size = 1024;
+  RetentionPolicy retention;      // [retention]
   std::string log_level = "info";  // trace, debug, info, warn, error
   std::string log_file;            // empty: standard error
 
@@ -55,6 +57,9 @@ struct NodeConfig {
 };
 
 Result<NodeConfig> LoadNodeConfig(const std::string& path);
+// A file holding only an [anomaly] table, read as strictly (brankasd --dev
+// --anomaly-config FILE): the auditor tools' thresholds without a node config.
+Result<AnomalyOptions> ParseAnomalyConfig(std::string_view text, const std::string& source);
 // The same over text already read (tests); `source` names it in messages and
 // anchors relative paths.
 Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& source);

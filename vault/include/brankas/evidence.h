@@ -71,21 +71,33 @@ class EvidenceUpload {
   std::unique_ptr<State> state_;
 };
 
+// A body of known size produced piece by piece (an attachment, a bundle):
+// what the server streams. Not thread-safe.
+class ByteStream {
+ public:
+  virtual ~ByteStream() = default;
+  virtual uint64_t size() const = 0;
+  // The next piece into *out (replacing it); false at the end. An error means
+  // what was handed out so far must be discarded.
+  virtual Result<bool> Next(std::string* out) = 0;
+};
+
 // An attachment being read, already authorized and audited. Not thread-safe.
-class EvidenceReader {
+class EvidenceReader final : public ByteStream {
  public:
   struct State;
   explicit EvidenceReader(std::unique_ptr<State> state);
-  ~EvidenceReader();
+  ~EvidenceReader() override;
   EvidenceReader(const EvidenceReader&) = delete;
   EvidenceReader& operator=(const EvidenceReader&) = delete;
 
   const EvidenceInfo& info() const;
+  uint64_t size() const override { return info().size; }
   // The next piece of plaintext (at most one chunk) into *out, replacing what
   // was there; false once everything was returned and verified (secretstream
   // final tag, size and SHA-256). kCorruption, audited, when anything does not
   // verify: the caller must then discard what it was given.
-  Result<bool> Next(std::string* out);
+  Result<bool> Next(std::string* out) override;
 
  private:
   std::unique_ptr<State> state_;

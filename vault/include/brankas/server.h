@@ -14,6 +14,7 @@
 
 #include <functional>
 
+#include "brankas/audit_analysis.h"
 #include "brankas/replication.h"
 #include "brankas/status.h"
 
@@ -32,6 +33,10 @@ struct HttpLimits {
   int64_t idle_timeout_ms = 60'000;         // keep-alive wait for the next request
   int64_t write_timeout_ms = 10'000;        // sending one response
   size_t max_connections = 1024;            // open at once; more are closed at accept
+  // Evidence attachments are streamed: memory stays bounded whatever their
+  // size. Each read or write step of one must progress within
+  // request_timeout_ms / write_timeout_ms (not the whole transfer).
+  uint64_t max_evidence_bytes = 2ull << 30;  // 2 GiB
 };
 
 struct ServerOptions {
@@ -50,6 +55,9 @@ struct ServerOptions {
   // The unit's replication status (GET /v1/replication/status, metrics);
   // unset when the node does not replicate.
   std::function<ReplicationStatus()> replication_status;
+  // The auditor's tools (/v1/audit/review, /anomalies, /touched): thresholds
+  // and scan bounds, [anomaly] in unit.toml.
+  AnomalyOptions anomaly;
 };
 
 class ApiServer {

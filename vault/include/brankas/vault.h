@@ -34,6 +34,26 @@ namespace brankas {
 class Committer;
 class Clock;
 
+// Retention periods (the unit config's [retention]). A closed case is due for
+// crypto-shredding `years` after its last change, by its `retention_class`
+// field ("standard" when unset); a class of 0 years is never due (kept until
+// reclassified); a case type (`module`) may ask for a longer minimum.
+struct RetentionPolicy {
+  std::map<std::string, int> years_by_class = {{"standard", 10}, {"extended", 25}, {"legal_process", 0}};
+  std::map<std::string, int> min_years_by_module = {{"anak", 18}};
+};
+
+// A closed case past its retention period (Vault::ReviewRetention).
+struct RetentionItem {
+  std::string case_id, retention_class, module;
+  int64_t closed_since = 0;  // unix seconds: the case's last change after closure
+  int64_t due_at = 0;        // unix seconds
+  bool legal_hold = false;   // due, but held: never shredded while held
+  bool shredded = false;     // shredded by this run
+  std::string receipt_sha256;  // of its destruction receipt, when shredded
+  std::string problem;       // an error code, when its shred failed
+};
+
 struct VaultOptions {
   std::string data_dir;               // required
   std::string schema_path;            // required: config/schema.toml
@@ -60,6 +80,7 @@ struct VaultOptions {
   // Password hashes computed at once (each takes password_argon.mem_limit of
   // memory); further logins wait up to 30 s, then get kUnavailable. Default: 2.
   int password_hash_concurrency = 2;
+  RetentionPolicy retention;
 };
 
 // Who is asking, and from where: copied into every audit entry.
@@ -213,10 +234,29 @@ class Vault {
   Result<std::unique_ptr<EvidenceReader>> OpenEvidence(const RequestContext& rc, std::string_view case_id,
                                                        std::string_view evidence_id);
 
+  // The signed evidence bundle of a case (brankas/evidence_bundle.h): for a
+  // legal user under an active grant; what it holds is read through ReadCase,
+  // ListEvidence and OpenEvidence (each audited), and its making is audited
+  // "evidence.bundle" with the manifest's SHA-256.
+  Result<std::unique_ptr<ByteStream>> OpenEvidenceBundle(const RequestContext& rc, std::string_view case_id);
+
+  // Retention: the closed cases of the unit past their period (supervisor),
+  // and with `shred` their crypto-shredding (reason "retention:CLASS", a signed
+  // receipt each; legal hold skips a case; at most 1,000 per run). Audited
+  // "retention.review" with the counts.
+  Result<std::vector<RetentionItem>> ReviewRetention(const RequestContext& rc, bool shred);
+
   // Keys.
   Status RotateKek(const RequestContext& rc, FieldClass cls);
   // Crypto-shreds the case: every data key deleted, its fields unreadable everywhere.
-  Status ShredCase(const RequestContext& rc, std::string_view case_id);
+  // `reason`: "KIND[:REFERENCE]" (lawful_request, retention, consent_withdrawn,
+  // court_order, data_subject_request) or empty. Stores and returns (in
+  // *receipt, when given) the signed destruction receipt (evidence_bundle.h).
+  Status ShredCase(const RequestContext& rc, std::string_view case_id, std::string_view reason = {},
+                   std::string* receipt = nullptr);
+  // The stored destruction receipt of a shredded case: auditors, and the
+  // supervisors who may shred it. Audited "case.receipt".
+  Result<std::string> DestructionReceipt(const RequestContext& rc, std::string_view case_id);
 
   // Audit.
   Result<std::vector<AuditEntry>> QueryAudit(const RequestContext& rc, const AuditFilter& filter);
