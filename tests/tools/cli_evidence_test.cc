@@ -405,5 +405,111 @@ TEST_F(StreamingClient, DownloadHandsTheBodyToTheSink) {
   EXPECT_EQ(again->status, 200);
 }
 
+
+// --- The legal team's bundle and the destruction receipt, end to end --------
+
+class CliBundleAndShred : public CliEvidence {
+ protected:
+  void SetUp() override {
+    CliEvidence::SetUp();
+    for (const char* role : {"supervisor", "legal", "admin"}) {
+      const std::string file = dir_.Sub(std::string("password-") + role);
+      std::ofstream(file) << server_.Password(role) << "\n";
+      ASSERT_EQ(chmod(file.c_str(), 0600), 0);
+    }
+    node_key_ = Json::parse(ReadFile(dir_.Sub("server/dev-credentials.json")))["node_key"];
+  }
+
+  static void FlipByte(const std::string& path, int64_t from_end) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekg(from_end, std::ios::end);
+    char c = 0;
+    f.get(c);
+    f.seekp(from_end, std::ios::end);
+    f.put(static_cast<char>(c ^ 0x01));
+  }
+
+  std::string node_key_;
+};
+
+TEST_F(CliBundleAndShred, LegalBundleVerifiesOfflineAndAShreddedCaseLeavesAVerifiableReceipt) {
+  for (const char* role : {"case_worker", "supervisor", "legal", "admin"}) {
+    ASSERT_EQ(Login(role, server_.url).exit_code, 0) << role;
+  }
+  const std::string id = AssignedCase();
+  ASSERT_FALSE(id.empty());
+  const std::string file = dir_.Sub("visum.pdf");
+  WriteRandomFile(file, 3u << 20, 5);
+  ASSERT_EQ(As("case_worker", {"evidence", "add", id, file, "--type", "application/pdf"}).exit_code, 0);
+  const std::string worker = server_.User("case_worker"), legal = server_.User("legal");
+  ASSERT_EQ(As("supervisor", {"case", "assign", id, "--user", worker, "--owner", worker}).exit_code, 0);
+
+  // No grant: no bundle, and nothing saved.
+  const std::string bundle = dir_.Sub("bundle.bin");
+  RunResult refused = As("legal", {"evidence", "bundle", id, "--out", bundle});
+  EXPECT_EQ(refused.exit_code, 1) << refused.all();
+  EXPECT_FALSE(Exists(bundle));
+  EXPECT_FALSE(Exists(bundle + ".partial"));
+
+  // A grant on legal_evidence, approved by two supervisors.
+  const std::string second = dir_.Sub("password-second");
+  std::ofstream(second) << "kata-sandi-penyelia-kedua-2026\n";
+  ASSERT_EQ(chmod(second.c_str(), 0600), 0);
+  ASSERT_EQ(As("admin", {"user", "add", "penyelia.dua", "--role", "supervisor", "--password-file", second}).exit_code, 0);
+  RunResult req = As("case_worker", {"grant", "request", "--case", id, "--grantee", legal, "--classes", "legal_evidence",
+                                     "--hours", "2", "--legal-basis", "court_order:No. 12/Pid.Sus-Anak/2026/PN Kpg",
+                                     "--json"});
+  ASSERT_EQ(req.exit_code, 0) << req.all();
+  const std::string grant = ParseJson(req)["grant_id"];
+  ASSERT_EQ(As("supervisor", {"grant", "approve", grant}).exit_code, 0);
+  RunResult second_login = RunBrankas({"login", "--server", server_.url, "--ca", server_.ca, "--user", "penyelia.dua",
+                                       "--password-file", second},
+                                      {"HOME=" + Home("second"), "XDG_CONFIG_HOME=" + Home("second") + "/config"});
+  ASSERT_EQ(second_login.exit_code, 0) << second_login.all();
+  RunResult approved = RunBrankas({"grant", "approve", grant},
+                                  {"HOME=" + Home("second"), "XDG_CONFIG_HOME=" + Home("second") + "/config"});
+  ASSERT_EQ(approved.exit_code, 0) << approved.all();
+
+  RunResult made = As("legal", {"evidence", "bundle", id, "--out", bundle, "--json"});
+  ASSERT_EQ(made.exit_code, 0) << made.all();
+  EXPECT_EQ(ParseJson(made)["attachments"], 1);
+  RunResult ok = RunBrankas({"evidence", "verify", bundle, "--node-key", node_key_}, {});
+  EXPECT_EQ(ok.exit_code, 0) << ok.all();
+  EXPECT_NE(ok.out.find("(pinned)"), std::string::npos);
+  // One changed byte inside the attachment: exit 3, the attachment named.
+  FlipByte(bundle, -1000);
+  RunResult bad = RunBrankas({"evidence", "verify", bundle, "--node-key", node_key_, "--json"}, {});
+  EXPECT_EQ(bad.exit_code, 3) << bad.all();
+  Json report = ParseJson(bad);
+  EXPECT_EQ(report["failed_part"], "attachment");
+  EXPECT_EQ(report["failed_item"].get<std::string>().rfind("EV-", 0), 0u);
+  FlipByte(bundle, -1000);
+  // The bundle is signed by this node and no other.
+  EXPECT_EQ(RunBrankas({"evidence", "verify", bundle, "--node-key", std::string(64, 'a')}, {}).exit_code, 3);
+
+  // Legal hold blocks shredding; lifted, the shred returns a signed receipt.
+  const std::string receipt = dir_.Sub("receipt.json");
+  ASSERT_EQ(As("supervisor", {"case", "hold", id, "on"}).exit_code, 0);
+  RunResult held = As("supervisor", {"case", "shred", id, "--yes", "--reason", "lawful_request:Surat 7/2026"});
+  EXPECT_EQ(held.exit_code, 1) << held.all();
+  EXPECT_EQ(As("case_worker", {"case", "get", id}).exit_code, 0) << "a held case is untouched";
+  ASSERT_EQ(As("supervisor", {"case", "hold", id, "off"}).exit_code, 0);
+  RunResult shred = As("supervisor", {"case", "shred", id, "--yes", "--reason", "lawful_request:Surat 7/2026",
+                                      "--receipt-out", receipt});
+  ASSERT_EQ(shred.exit_code, 0) << shred.all();
+  RunResult verified = RunBrankas({"case", "verify-receipt", receipt, "--node-key", node_key_}, {});
+  EXPECT_EQ(verified.exit_code, 0) << verified.all();
+  // Unreadable: the case, its attachment, a new bundle.
+  EXPECT_EQ(As("case_worker", {"case", "get", id}).exit_code, 1);
+  EXPECT_EQ(As("case_worker", {"evidence", "list", id}).exit_code, 1);
+  EXPECT_EQ(As("legal", {"evidence", "bundle", id, "--out", dir_.Sub("again.bin")}).exit_code, 1);
+  // The receipt can be fetched again, and a changed byte in it is caught.
+  const std::string again = dir_.Sub("receipt-again.json");
+  ASSERT_EQ(As("supervisor", {"case", "receipt", id, "--out", again}).exit_code, 0);
+  EXPECT_EQ(RunBrankas({"case", "verify-receipt", again, "--node-key", node_key_}, {}).exit_code, 0);
+  FlipByte(receipt, -40);
+  EXPECT_EQ(RunBrankas({"case", "verify-receipt", receipt, "--node-key", node_key_}, {}).exit_code, 3);
+}
+
 }  // namespace
 }  // namespace brankas
