@@ -21,14 +21,19 @@
 
 #include <algorithm>
 #include <cctype>
+#include <condition_variable>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <iterator>
 #include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
 
 #include "brankas/crypto.h"
 #include "brankas/evidence_bundle.h"
@@ -256,6 +261,98 @@ void SyncParent(const std::string& path) {
   if (dir.get() >= 0) fsync(dir.get());
 }
 
+// Hashes and writes the pieces of a download on its own thread, so that the
+// network is read while the previous MiB goes to the file; at most kSlots
+// pieces wait (memory stays bounded). Every 32 MiB it starts the disk writing
+// (sync_file_range), so the final fsync waits for the tail only.
+class FileWriter {
+ public:
+  FileWriter(int fd, std::string path) : fd_(fd), path_(std::move(path)), thread_([this] { Loop(); }) {}
+  ~FileWriter() { Finish().IgnoreError(); }
+
+  // Queues a copy of the piece; the first write error, once there is one.
+  Status Push(const char* data, size_t size) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return queue_.size() < kSlots || !error_.ok(); });
+    if (!error_.ok()) return error_;
+    std::string piece;
+    if (!free_.empty()) {
+      piece = std::move(free_.back());
+      free_.pop_back();
+    }
+    piece.assign(data, size);
+    queue_.push_back(std::move(piece));
+    cv_.notify_all();
+    return Status::Ok();
+  }
+
+  // Waits until everything queued is written; the first error, if any.
+  Status Finish() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+      cv_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+    return error_;
+  }
+  uint64_t written() const { return written_; }
+  std::string sha256_hex() { return ToHex(hash_.Finish()); }
+
+ private:
+  static constexpr size_t kSlots = 4;
+  static constexpr uint64_t kWriteBehind = 32u << 20;
+
+  void Loop() {
+    uint64_t started = 0;
+    for (;;) {
+      std::string piece;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return !queue_.empty() || done_; });
+        if (queue_.empty()) return;
+        piece = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      Status st = Write(piece, &started);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!st.ok() && error_.ok()) error_ = st;
+      free_.push_back(std::move(piece));
+      cv_.notify_all();
+      if (!error_.ok()) return;
+    }
+  }
+
+  Status Write(std::string_view piece, uint64_t* started) {
+    hash_.Update(piece);
+    while (!piece.empty()) {
+      ssize_t n = write(fd_, piece.data(), piece.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return InvalidArgument(Errno("writing " + path_ + " failed"));
+      piece.remove_prefix(static_cast<size_t>(n));
+      written_ += static_cast<uint64_t>(n);
+    }
+    if (written_ - *started >= kWriteBehind) {
+      sync_file_range(fd_, static_cast<off64_t>(*started), static_cast<off64_t>(written_ - *started),
+                      SYNC_FILE_RANGE_WRITE);
+      *started = written_;
+    }
+    return Status::Ok();
+  }
+
+  const int fd_;
+  const std::string path_;
+  Sha256 hash_;            // writer thread only until Finish
+  uint64_t written_ = 0;   // writer thread only until Finish
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;  // guarded by mu_
+  std::vector<std::string> free_;  // guarded by mu_
+  bool done_ = false;              // guarded by mu_
+  Status error_ = Status::Ok();    // guarded by mu_ (read after join)
+  std::thread thread_;             // last: starts once the rest is built
+};
+
 // Streams a download into `out` by way of OUT.partial (O_EXCL, mode 0600):
 // `check` runs on the complete partial file before it is fsync'd and renamed;
 // on any failure the partial file is removed and nothing is kept.
@@ -296,27 +393,18 @@ int SaveDownload(Connection& conn, const std::string& target, bool post, const s
     }
   } cleanup{partial, keep};
 
-  Sha256 hash;
-  uint64_t written = 0;
-  DownloadSink sink = [&](const char* data, size_t size) -> Status {
-    hash.Update(std::string_view(data, size));
-    while (size > 0) {
-      ssize_t n = write(fd.get(), data, size);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return InvalidArgument(Errno("writing " + partial + " failed"));
-      data += n;
-      size -= static_cast<size_t>(n);
-      written += static_cast<uint64_t>(n);
-    }
-    return Status::Ok();
-  };
+  FileWriter writer(fd.get(), partial);
+  DownloadSink sink = [&](const char* data, size_t size) -> Status { return writer.Push(data, size); };
   int code = conn.Download(target, what, sink, &saved->answer, post);
+  Status wrote = writer.Finish();
   if (code != kExitOk) {
     if (code == kExitTampered) std::cerr << "  " << partial << " was removed; nothing was saved\n";
     return code;
   }
+  if (!wrote.ok()) return conn.Fail(kExitUsage, wrote.message());
+  const uint64_t written = writer.written();
   saved->bytes = written;
-  saved->sha256 = ToHex(hash.Finish());
+  saved->sha256 = writer.sha256_hex();
   if (saved->answer.content_length && *saved->answer.content_length != written) {
     return conn.Fail(kExitTampered, what + ": received " + std::to_string(written) + " bytes, the server announced " +
                                         std::to_string(*saved->answer.content_length) + "; nothing was saved");

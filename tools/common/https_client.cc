@@ -293,7 +293,10 @@ class HttpsClient::Impl {
     while (!parser.is_done()) {
       parser.get().body().data = buffer.data();
       parser.get().body().size = buffer.size();
-      ec = Step([&](auto handler) { http::async_read_some(*stream_, buffer_, parser, std::move(handler)); });
+      // Until the buffer is full (need_buffer) or the body ends: one step and
+      // one sink call per MiB, not per TLS record. The deadline applies to
+      // filling one buffer.
+      ec = Step([&](auto handler) { http::async_read(*stream_, buffer_, parser, std::move(handler)); });
       if (ec == http::error::need_buffer) ec = {};
       const size_t n = buffer.size() - parser.get().body().size;
       if (n > 0 && success) {

@@ -175,9 +175,11 @@ struct EvidenceUpload::State {
     Batch b;
     b.Put(Column::kEvidence, ChunkKey(record.info.evidence_id, written), std::move(sealed));
     sealed = std::string();
-    // Not synced here: Finish's commit is a sync write, which makes the WAL
-    // durable up to and including these.
-    BRANKAS_RETURN_IF_ERROR(impl->store->Write(b, Durability::kNoSync));
+    // Not in the WAL (the bytes would be written, checksummed and synced
+    // twice): Finish flushes the evidence column to fsync'd blob files before
+    // it commits the record that refers to them. A crash before that loses
+    // the chunks of an upload nobody was told had succeeded.
+    BRANKAS_RETURN_IF_ERROR(impl->store->Write(b, Durability::kUnlogged));
     ++written;
     buffer.clear();
     return Status::Ok();
@@ -231,6 +233,7 @@ Result<EvidenceInfo> EvidenceUpload::Finish() {
     return st;
   };
   if (Status st = s.EmitChunk(true); !st.ok()) return fail(st);
+  if (Status st = impl.store->FlushColumn(Column::kEvidence); !st.ok()) return fail(st);
   s.record.chunks = s.written;
   s.record.info.sha256 = s.sha.Finish();
   s.record.info.added_us = impl.now_us();

@@ -19,10 +19,12 @@
 // ("evidence.add", "evidence.list", "evidence.get"; denied or failed ones too)
 // whose detail names the evidence id; the intake entry also its size and hash.
 //
-// Chunks are written as they arrive, without the commit group; the record and
-// its audit entry are committed (fsync'd) by Finish, and a sync write covers
-// the chunks written before it, so nothing is acknowledged before it is
-// durable. An upload dropped before Finish deletes its chunks.
+// Chunks are written as they arrive, without the commit group and without
+// the WAL (Durability::kUnlogged: the bytes are written once, to blob files);
+// Finish flushes the evidence column (fsync'd blob and table files) and only
+// then commits the record and its audit entry (fsync'd), so nothing is
+// acknowledged before it is durable. An upload dropped before Finish deletes
+// its chunks; a crash before Finish loses them (their upload never succeeded).
 #pragma once
 
 #include <cstdint>

@@ -33,6 +33,7 @@ class FaultStore final : public Store {
   Status ScanReverse(Column c, std::string_view prefix,
                      const std::function<bool(std::string_view, std::string_view)>& fn) override;
   Status Flush() override { return base_->Flush(); }
+  Status FlushColumn(Column c) override { return base_->FlushColumn(c); }
   Result<std::unique_ptr<Store>> Snapshot() override { return base_->Snapshot(); }
 
   Store& base() { return *base_; }

@@ -72,7 +72,12 @@ class Batch {
   std::vector<Mutation> mutations_;
 };
 
-enum class Durability { kSync, kNoSync };
+// kSync: on stable storage (fsync'd WAL) when Write returns. kNoSync: in the
+// WAL, made durable by the next kSync write. kUnlogged: not in the WAL at all
+// (bulk data written once: attachment chunks): lost on a crash until
+// FlushColumn of its column returns; whatever refers to it is committed only
+// after that flush.
+enum class Durability { kSync, kNoSync, kUnlogged };
 
 class Store {
  public:
@@ -90,6 +95,9 @@ class Store {
                              const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
   // Flushes memtables (used before offline copies; not needed for durability).
   virtual Status Flush() = 0;
+  // Flushes one column's memtable to fsync'd files and waits: what was written
+  // kUnlogged to it is durable when this returns.
+  virtual Status FlushColumn(Column) { return Flush(); }
   // A consistent, read-only view of everything committed so far (writes to it
   // fail). Verifiers use it so that concurrent commits cannot make a sound
   // chain look broken. The view must not outlive this store.
