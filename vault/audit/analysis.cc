@@ -188,6 +188,22 @@ void AnomalyDetector::Aggregate::Add(const AuditEntry& e) {
   if (examples.size() < kMaxExampleSeqs) examples.push_back(e.seq);
 }
 
+AnomalyFinding AnomalyDetector::Aggregate::Finding(std::string kind, const std::string& actor) const {
+  AnomalyFinding f;
+  f.kind = std::move(kind);
+  f.actor = actor;
+  f.count = count;
+  f.cases = cases.size();
+  f.first_us = first_us;
+  f.last_us = last_us;
+  for (const std::string& c : cases) {
+    if (f.case_ids.size() >= kMaxListedCases) break;
+    f.case_ids.push_back(c);
+  }
+  f.example_seqs = examples;
+  return f;
+}
+
 AnomalyDetector::AnomalyDetector(AnomalyOptions options) : options_(std::move(options)) {}
 
 bool AnomalyDetector::OutsideHours(int64_t time_us) const {
@@ -254,21 +270,7 @@ std::vector<AnomalyFinding> AnomalyDetector::Finish() const {
     for (const auto& [b, e] : Merge(std::move(ranges))) out.push_back(FindingOf("bulk_reads", actor, events, b, e));
   }
 
-  for (const auto& [actor, agg] : outside_hours_) {
-    AnomalyFinding f;
-    f.kind = "outside_hours";
-    f.actor = actor;
-    f.count = agg.count;
-    f.cases = agg.cases.size();
-    f.first_us = agg.first_us;
-    f.last_us = agg.last_us;
-    for (const std::string& c : agg.cases) {
-      if (f.case_ids.size() >= kMaxListedCases) break;
-      f.case_ids.push_back(c);
-    }
-    f.example_seqs = agg.examples;
-    out.push_back(std::move(f));
-  }
+  for (const auto& [actor, agg] : outside_hours_) out.push_back(agg.Finding("outside_hours", actor));
 
   // Repeated denials: at least `threshold` within the window.
   const size_t threshold = static_cast<size_t>(std::max(options_.denials_threshold, 1));
@@ -290,21 +292,7 @@ std::vector<AnomalyFinding> AnomalyDetector::Finish() const {
     }
   }
 
-  for (const auto& [actor, agg] : shelter_) {
-    AnomalyFinding f;
-    f.kind = "shelter_reads";
-    f.actor = actor;
-    f.count = agg.count;
-    f.cases = agg.cases.size();
-    f.first_us = agg.first_us;
-    f.last_us = agg.last_us;
-    for (const std::string& c : agg.cases) {
-      if (f.case_ids.size() >= kMaxListedCases) break;
-      f.case_ids.push_back(c);
-    }
-    f.example_seqs = agg.examples;
-    out.push_back(std::move(f));
-  }
+  for (const auto& [actor, agg] : shelter_) out.push_back(agg.Finding("shelter_reads", actor));
 
   std::stable_sort(out.begin(), out.end(), [](const AnomalyFinding& a, const AnomalyFinding& b) {
     if (KindOrder(a.kind) != KindOrder(b.kind)) return KindOrder(a.kind) < KindOrder(b.kind);

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "brankas/audit_export.h"
+#include "brankas/types.h"
 #include "brankas/crypto.h"
 
 namespace brankas {
@@ -45,34 +46,6 @@ ReadResult ReadLine(std::streambuf* in, std::string* line, size_t max) {
       too_long = true;
     }
   }
-}
-
-// The deepest nesting of objects and arrays in `text`, strings skipped; stops
-// counting past `limit`.
-int Depth(std::string_view text, int limit) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      deepest = std::max(deepest, ++depth);
-      if (deepest > limit) return deepest;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return deepest;
 }
 
 class ExportVerifier {
@@ -124,7 +97,7 @@ class ExportVerifier {
 
   // One JSON object with exactly one member among `kinds`, or nullopt (reported).
   std::optional<Json> ParseObject(const std::string& line) {
-    if (Depth(line, kMaxDepth) > kMaxDepth) {
+    if (JsonDepth(line, kMaxDepth) > kMaxDepth) {
       Malformed("nested too deeply");
       return std::nullopt;
     }

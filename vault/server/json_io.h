@@ -24,9 +24,6 @@ namespace brankas::server {
 
 using Json = nlohmann::json;
 
-// The deepest nesting of objects and arrays in `text` (strings skipped).
-// Stops counting at `limit + 1`.
-int JsonDepth(std::string_view text, int limit);
 
 // One JSON object from `body`.
 Result<Json> ParseJsonObject(std::string_view body, int max_depth);

@@ -126,6 +126,7 @@ class AnomalyDetector {
     std::set<std::string> cases;
     std::vector<uint64_t> examples;
     void Add(const AuditEntry& e);
+    AnomalyFinding Finding(std::string kind, const std::string& actor) const;
   };
   bool OutsideHours(int64_t time_us) const;
 

@@ -69,6 +69,10 @@ std::string EchoableName(std::string_view name);
 // allows "pick a free port"). `host` receives HOST without brackets. False on
 // anything else; the outputs are then unchanged.
 bool ParseHostPort(std::string_view text, int min_port, std::string* host, uint16_t* port);
+// The deepest nesting of objects and arrays in JSON `text`, strings skipped;
+// stops counting past `limit`. Checked before parsing untrusted JSON, so a
+// deeply nested document cannot exhaust the parser's stack.
+int JsonDepth(std::string_view text, int limit);
 
 std::string_view FieldClassName(FieldClass c);   // "legal_evidence"
 std::optional<FieldClass> ParseFieldClass(std::string_view name);
