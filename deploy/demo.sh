@@ -133,6 +133,17 @@ as supervisor grant approve "$grant_id"
 say "Now the legal user reads the granted classes, and nothing else"
 as legal case get "$case_id"
 
+say "The case worker attaches a scan (synthetic bytes), streamed and sealed; its SHA-256 goes into the audit trail"
+head -c 2000000 /dev/urandom >"$data/visum-sintetis.pdf"
+as case_worker evidence add "$case_id" "$data/visum-sintetis.pdf" --type application/pdf
+as case_worker evidence list "$case_id"
+
+say "The legal user takes a signed evidence bundle of what the grant opens, and anyone can check it offline"
+rm -f "$data/bundle-$case_id.bin"
+as legal evidence bundle "$case_id" --out "$data/bundle-$case_id.bin"
+node_key=$(grep -o '"node_key": "[^"]*"' "$creds" | cut -d'"' -f4)
+"$bin/brankas" evidence verify "$data/bundle-$case_id.bin" --node-key "$node_key"
+
 say "The administrator manages users but cannot read a case"
 as admin user list
 as admin case get "$case_id" || true
