@@ -143,6 +143,11 @@ Status Shipper::Impl::RefreshOutbox() {
 
 void Shipper::Impl::OnAcked(uint64_t seq) {
   acked = std::max(acked, seq);
+  // Batches are read past known_upto (ReadBatch goes by seq), so an
+  // acknowledged entry may not have been counted yet; once pruned, a rescan
+  // would never find it, and a reconnect would take the central node's cursor
+  // for one "beyond this unit's newest" (a false alarm, seen under ASan).
+  known_upto = std::max(known_upto, acked);
   while (!pending.empty() && pending.front().seq <= acked) {
     pending_bytes -= pending.front().bytes;
     pending.pop_front();

@@ -157,7 +157,11 @@ class ExportVerifier {
     std::optional<Json> j = ParseObject(line);
     if (!j) return;
     if (j->size() != 1) return Malformed("not one of entry, checkpoint, head");
-    const auto& [kind, value] = *j->items().begin();
+    // The object's own iterator: items() is a temporary proxy whose element a
+    // structured binding would outlive.
+    const auto it = j->begin();
+    const std::string& kind = it.key();
+    const Json& value = it.value();
     if (kind == "entry") return Entry(value);
     if (kind == "checkpoint") return SignedPoint(value, false);
     if (kind == "head") return SignedPoint(value, true);
