@@ -425,7 +425,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     res.body().more = true;
     download_sr_.emplace(res);
     for (auto& b : chunk_) b.reserve(kEvidenceChunkBytes);
-    writing_ = 0;  // the header
+    writing_ = 2;  // the header (neither chunk buffer)
     tcp().expires_after(std::chrono::milliseconds(limits().write_timeout_ms));
     http::async_write_header(stream_, *download_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
       self->OnDownloadWritten(ec);
@@ -438,14 +438,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (writing_ < 0 && ready_ >= 0) {
       writing_ = ready_;
       ready_ = -1;
-      auto& body = download_res_->body();
-      body.data = chunk_[writing_].data();
-      body.size = chunk_[writing_].size();
-      body.more = true;
-      tcp().expires_after(std::chrono::milliseconds(limits().write_timeout_ms));
-      http::async_write(stream_, *download_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
-        self->OnDownloadWritten(ec);
-      });
+      slice_offset_ = 0;
+      WriteSlice();
     }
     if (!fetching_ && !download_eof_ && ready_ < 0) {
       const int index = writing_ == 0 ? 1 : 0;
@@ -476,10 +470,28 @@ class Connection : public std::enable_shared_from_this<Connection> {
     PumpDownload();
   }
 
+  // Writes the next slice of the chunk being sent. Each slice has its own
+  // deadline (write_timeout_ms), so a client on a slow link is cut off only
+  // when it stalls, not for taking longer than that over a whole chunk.
+  void WriteSlice() {
+    std::string& chunk = chunk_[writing_];
+    const size_t n = std::min(kDownloadSlice, chunk.size() - slice_offset_);
+    auto& body = download_res_->body();
+    body.data = chunk.data() + slice_offset_;
+    body.size = n;
+    body.more = true;
+    slice_offset_ += n;
+    tcp().expires_after(std::chrono::milliseconds(limits().write_timeout_ms));
+    http::async_write(stream_, *download_sr_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->OnDownloadWritten(ec);
+    });
+  }
+
   void OnDownloadWritten(beast::error_code ec) {
     if (ec == http::error::need_buffer) ec = {};
     if (download_failed_) return;
     if (ec) return DownloadFailed();
+    if ((writing_ == 0 || writing_ == 1) && slice_offset_ < chunk_[writing_].size()) return WriteSlice();
     writing_ = -1;
     if (download_eof_ && ready_ < 0) return FinishDownload();
     PumpDownload();
@@ -587,6 +599,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::optional<http::response<http::buffer_body>> download_res_;
   std::optional<http::response_serializer<http::buffer_body>> download_sr_;
   int writing_ = -1, ready_ = -1;
+  size_t slice_offset_ = 0;  // of chunk_[writing_] handed to the serializer so far
+  static constexpr size_t kDownloadSlice = 64 * 1024;
   bool fetching_ = false, download_eof_ = false, download_failed_ = false;
   http::response<http::string_body> res_;
   server::RequestLog log_;
