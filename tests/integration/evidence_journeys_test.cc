@@ -262,6 +262,12 @@ TEST_F(EvidenceJourneys, LegalDownloadsInsideTheGrantAndNotOutsideIt) {
   EXPECT_EQ(legal_reads, 1);
   EXPECT_EQ(legal_denials, 3);
   EXPECT_EQ(trail.body.find("visum.pdf"), std::string::npos);
+  // Nothing the server logged names the file, the legal basis or a token.
+  const std::string logs = server.process.Logs();
+  for (const std::string& secret : {std::string("visum.pdf"), std::string("Pid.Sus-Anak"), worker, legal, supervisor,
+                                    supervisor2, admin, auditor, second_password}) {
+    EXPECT_EQ(logs.find(secret), std::string::npos) << "the server log holds a secret or a value";
+  }
 }
 
 TEST_F(EvidenceJourneys, RefusedAndInterruptedUploadsChangeNothing) {

@@ -74,9 +74,10 @@ class HttpsClient::Impl {
     return Status::Ok();
   }
 
-  Result<ClientResponse> Once(std::string_view method, std::string_view target, std::string_view body,
-                              std::string_view token) {
-    http::request<http::string_body> req;
+  // The request line and the headers every request carries.
+  template <class Body>
+  void StartRequest(http::request<Body>& req, std::string_view method, std::string_view target,
+                    std::string_view token) const {
     req.method(http::string_to_verb(method));
     req.method_string(method);
     req.target(target);
@@ -84,6 +85,12 @@ class HttpsClient::Impl {
     req.set(http::field::host, host_);
     req.set(http::field::user_agent, "brankas");
     if (!token.empty()) req.set(http::field::authorization, std::string("Bearer ") + std::string(token));
+  }
+
+  Result<ClientResponse> Once(std::string_view method, std::string_view target, std::string_view body,
+                              std::string_view token) {
+    http::request<http::string_body> req;
+    StartRequest(req, method, target, token);
     if (!body.empty()) req.set(http::field::content_type, "application/json");
     req.body() = std::string(body);
     req.keep_alive(true);
@@ -114,13 +121,7 @@ class HttpsClient::Impl {
                                 uint64_t content_length, std::string_view content_type, const UploadSource& source) {
     BRANKAS_RETURN_IF_ERROR(Open());
     http::request<http::buffer_body> req;
-    req.method(http::string_to_verb(method));
-    req.method_string(method);
-    req.target(target);
-    req.version(11);
-    req.set(http::field::host, host_);
-    req.set(http::field::user_agent, "brankas");
-    if (!token.empty()) req.set(http::field::authorization, std::string("Bearer ") + std::string(token));
+    StartRequest(req, method, target, token);
     req.set(http::field::content_type, content_type);
     req.content_length(content_length);
     req.keep_alive(true);
@@ -258,12 +259,7 @@ class HttpsClient::Impl {
   Result<DownloadResponse> DownloadOnce(http::verb method, std::string_view target, std::string_view token,
                                         const DownloadSink& sink, bool* answered) {
     http::request<http::empty_body> req;
-    req.method(method);
-    req.target(target);
-    req.version(11);
-    req.set(http::field::host, host_);
-    req.set(http::field::user_agent, "brankas");
-    if (!token.empty()) req.set(http::field::authorization, std::string("Bearer ") + std::string(token));
+    StartRequest(req, http::to_string(method), target, token);
     req.keep_alive(true);
     req.prepare_payload();
     beast::error_code ec = Step([&](auto handler) { http::async_write(*stream_, req, std::move(handler)); });

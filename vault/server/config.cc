@@ -367,15 +367,19 @@ Status ParseCentral(TableReader& top, const std::string& source, CentralOptions*
 
 }  // namespace
 
-Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& source) {
-  toml::table root;
+// A TOML document, or kInvalidArgument naming the file, line and column.
+Result<toml::table> ParseToml(std::string_view text, const std::string& source) {
   try {
-    root = toml::parse(text, source);
+    return toml::parse(text, source);
   } catch (const toml::parse_error& e) {
     std::ostringstream msg;
     msg << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
     return InvalidArgument(msg.str());
   }
+}
+
+Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& source) {
+  BRANKAS_ASSIGN_OR_RETURN(toml::table root, ParseToml(text, source));
   NodeConfig c;
   c.source = source;
   const std::string base = std::filesystem::path(source).parent_path().string();
@@ -445,14 +449,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& sou
 }
 
 Result<AnomalyOptions> ParseAnomalyConfig(std::string_view text, const std::string& source) {
-  toml::table root;
-  try {
-    root = toml::parse(text, source);
-  } catch (const toml::parse_error& e) {
-    std::ostringstream msg;
-    msg << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
-    return InvalidArgument(msg.str());
-  }
+  BRANKAS_ASSIGN_OR_RETURN(toml::table root, ParseToml(text, source));
   TableReader top(&root, "", source);
   AnomalyOptions o;
   BRANKAS_RETURN_IF_ERROR(ParseAnomaly(top, source, &o));
