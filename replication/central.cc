@@ -18,6 +18,7 @@
 #include "brankas/changelog.h"
 #include "brankas/codec.h"
 #include "brankas/crypto.h"
+#include "brankas/evidence.h"
 #include "brankas/keys.h"
 #include "replication/channel.h"
 #include "replication/prefix_store.h"
@@ -45,6 +46,18 @@ std::string AlarmKey(std::string_view unit, int64_t time_us) {
   PutBigEndian64(&k, static_cast<uint64_t>(time_us));
   return k;
 }
+// How many of an attachment's chunks are held contiguously from the first (be64).
+std::string BlobHeldKey(std::string_view unit, std::string_view evidence_id) {
+  return "central/blob/" + std::string(unit) + "/" + std::string(evidence_id);
+}
+// The attachment a chunk key "c/<id>/" + be64(index) belongs to, when it is its first chunk.
+std::string_view FirstChunkOf(std::string_view key) {
+  if (key.size() < 2 + 1 + 1 + 8 || key.substr(0, 2) != "c/" || key[key.size() - 9] != '/') return {};
+  if (key.substr(key.size() - 8) != std::string_view("\0\0\0\0\0\0\0\0", 8)) return {};
+  return key.substr(2, key.size() - 2 - 9);
+}
+constexpr uint64_t kMaxChunksPerAttachment = 1u << 16;  // 64 GiB at 1 MiB a chunk
+
 std::string NodeKeyKey(std::string_view unit) { return "central/node_key/" + std::string(unit); }
 std::string EntryHashKey(std::string_view unit, std::string_view gen, uint64_t seq) {
   std::string k = std::string(unit) + "/" + std::string(gen);
@@ -129,6 +142,15 @@ struct Unit {
   uint64_t receipts = 0;
   int64_t last_contact_us = 0;
   int sessions = 0;
+  bool blobs_unsynced = false;  // attachment chunks written since the last synced write
+};
+
+// An attachment chunk arriving in slices on one session.
+struct BlobAssembly {
+  std::string evidence_id;
+  uint64_t index = 0;
+  uint32_t total = 0;
+  std::string bytes;
 };
 
 // What a session answers after an error: the code and a text without data.
@@ -167,7 +189,10 @@ class CentralNode::Impl {
   Status Load();
   void Accept();
   void Serve(std::list<Session>::iterator self, int fd);
-  Status HandleFrame(Unit& unit, TlsChannel& ch, const Frame& frame, std::optional<Refusal>* refusal);
+  Status HandleFrame(Unit& unit, TlsChannel& ch, const Frame& frame, BlobAssembly* assembly,
+                     std::optional<Refusal>* refusal);
+  Result<uint64_t> ChunksHeld(Unit& unit, std::string_view evidence_id);  // REQUIRES: unit.mu held
+  Status StoreBlob(Unit& unit, const Blob& blob, BlobAssembly* assembly, std::optional<Refusal>* refusal);
   Result<Ack> ApplyPush(Unit& unit, const Push& push, std::optional<Refusal>* refusal);
   Result<std::string> NodeKey(Unit& unit);
   void Alarm(Unit& unit, const std::string& text);  // REQUIRES: unit.mu held
@@ -290,6 +315,12 @@ Result<Ack> CentralNode::Impl::ApplyPush(Unit& unit, const Push& push, std::opti
         Alarm(unit, "entry " + std::to_string(e->seq) + " carries node-local state");
         return refuse(ErrorCode::kMalformed, "entry carries node-local state");
       }
+      if (m.kind == Mutation::Kind::kDelete && m.column == Column::kEvidence) {
+        // An attachment crypto-shredded on the unit: its chunks go here too, and its count.
+        if (std::string_view id = FirstChunkOf(m.key); !id.empty()) {
+          batch.Delete(Column::kMeta, BlobHeldKey(code, id));
+        }
+      }
       if (m.kind == Mutation::Kind::kPut) {
         if (m.column == Column::kAudit && !m.key.empty() && m.key[0] == kAuditCheckpointPrefix[0]) {
           checkpoints.emplace_back(e->seq, m.value);
@@ -304,7 +335,7 @@ Result<Ack> CentralNode::Impl::ApplyPush(Unit& unit, const Push& push, std::opti
     cur.hash = e->hash;
   }
   Ack ack;
-  if (cur.seq != unit.stored.cursor.seq) {
+  if (cur.seq != unit.stored.cursor.seq || unit.blobs_unsynced) {
     StoredCursor next = unit.stored;
     next.cursor = cur;
     batch.Put(Column::kMeta, CursorKey(code), EncodeStoredCursor(next));
@@ -314,6 +345,7 @@ Result<Ack> CentralNode::Impl::ApplyPush(Unit& unit, const Push& push, std::opti
       return refuse(ErrorCode::kUnavailable, "the central node cannot write");
     }
     unit.stored = std::move(next);
+    unit.blobs_unsynced = false;
   }
   ack.seq = unit.stored.cursor.seq;
   ack.hash = unit.stored.cursor.hash;
@@ -409,7 +441,61 @@ Status CentralNode::Impl::FenceUnit(Unit& unit, const Fence& fence, std::optiona
   return Status::Ok();
 }
 
-Status CentralNode::Impl::HandleFrame(Unit& unit, TlsChannel& ch, const Frame& frame,
+Result<uint64_t> CentralNode::Impl::ChunksHeld(Unit& unit, std::string_view evidence_id) {
+  BRANKAS_ASSIGN_OR_RETURN(auto held, store->Get(Column::kMeta, BlobHeldKey(unit.config.code, evidence_id)));
+  if (!held) return uint64_t{0};
+  if (held->size() != 8) return Corruption("an attachment's chunk count on the central node is malformed");
+  return GetBigEndian64(*held);
+}
+
+// Slices are assembled in memory (one chunk, at most kMaxBlobBytes) and the
+// chunk written in order with its count; the next Push's synced write makes
+// both durable before anything is acknowledged.
+Status CentralNode::Impl::StoreBlob(Unit& unit, const Blob& blob, BlobAssembly* assembly,
+                                    std::optional<Refusal>* refusal) {
+  if (blob.offset == 0) {
+    assembly->evidence_id = blob.evidence_id;
+    assembly->index = blob.index;
+    assembly->total = blob.total;
+    assembly->bytes.clear();
+    assembly->bytes.reserve(blob.total);
+  } else if (blob.evidence_id != assembly->evidence_id || blob.index != assembly->index ||
+             blob.total != assembly->total || blob.offset != assembly->bytes.size()) {
+    *refusal = Refusal{ErrorCode::kMalformed, "an attachment slice does not continue its chunk"};
+    return Status::Ok();
+  }
+  assembly->bytes.append(blob.bytes);
+  if (assembly->bytes.size() < assembly->total) return Status::Ok();
+
+  std::lock_guard<std::mutex> lock(unit.mu);
+  if (!unit.known || unit.stored.halted) {
+    *refusal = Refusal{ErrorCode::kRefused, "say hello first"};
+    return Status::Ok();
+  }
+  BRANKAS_ASSIGN_OR_RETURN(uint64_t held, ChunksHeld(unit, blob.evidence_id));
+  if (blob.index > held || blob.index >= kMaxChunksPerAttachment) {
+    *refusal = Refusal{ErrorCode::kMalformed, "an attachment chunk out of order"};
+    return Status::Ok();
+  }
+  Batch b;
+  b.Put(Column::kEvidence, UnitPrefix(unit.config.code) + EvidenceChunkKey(blob.evidence_id, blob.index),
+        std::move(assembly->bytes));
+  if (blob.index == held) {
+    std::string count;
+    PutBigEndian64(&count, held + 1);
+    b.Put(Column::kMeta, BlobHeldKey(unit.config.code, blob.evidence_id), std::move(count));
+  }
+  assembly->bytes = std::string();
+  if (Status s = store->Write(b, Durability::kNoSync); !s.ok()) {
+    spdlog::error("replication: unit {}: cannot write an attachment chunk: {}", unit.config.code, s.ToString());
+    *refusal = Refusal{ErrorCode::kUnavailable, "the central node cannot write"};
+    return Status::Ok();
+  }
+  unit.blobs_unsynced = true;
+  return Status::Ok();
+}
+
+Status CentralNode::Impl::HandleFrame(Unit& unit, TlsChannel& ch, const Frame& frame, BlobAssembly* assembly,
                                       std::optional<Refusal>* refusal) {
   const int64_t io = options.io_timeout_ms;
   switch (frame.type) {
@@ -480,6 +566,39 @@ Status CentralNode::Impl::HandleFrame(Unit& unit, TlsChannel& ch, const Frame& f
       if (refusal->has_value()) return Status::Ok();
       return ch.WriteFrame(MsgType::kFenced, "", io);
     }
+    case MsgType::kBlobProbe: {
+      auto probe = DecodeBlobProbe(frame.payload);
+      if (!probe.ok()) {
+        *refusal = Refusal{ErrorCode::kMalformed, "undecodable blob probe"};
+        return Status::Ok();
+      }
+      BlobHeld held;
+      held.evidence_id = probe->evidence_id;
+      {
+        std::lock_guard<std::mutex> lock(unit.mu);
+        if (!unit.known) {
+          *refusal = Refusal{ErrorCode::kRefused, "say hello first"};
+          return Status::Ok();
+        }
+        // Only what a synced write covered counts as held.
+        if (unit.blobs_unsynced) {
+          Batch sync;  // the cursor as it is, written synced: the WAL before it is on disk
+          sync.Put(Column::kMeta, CursorKey(unit.config.code), EncodeStoredCursor(unit.stored));
+          BRANKAS_RETURN_IF_ERROR(store->Write(sync, Durability::kSync));
+          unit.blobs_unsynced = false;
+        }
+        BRANKAS_ASSIGN_OR_RETURN(held.chunks, ChunksHeld(unit, probe->evidence_id));
+      }
+      return ch.WriteFrame(MsgType::kBlobHeld, Encode(held), io);
+    }
+    case MsgType::kBlob: {
+      auto blob = DecodeBlob(frame.payload);
+      if (!blob.ok()) {
+        *refusal = Refusal{ErrorCode::kMalformed, "undecodable blob"};
+        return Status::Ok();
+      }
+      return StoreBlob(unit, *blob, assembly, refusal);
+    }
     default:
       *refusal = Refusal{ErrorCode::kMalformed, "unexpected message type"};
       return Status::Ok();
@@ -503,6 +622,7 @@ void CentralNode::Impl::Serve(std::list<Session>::iterator self, int fd) {
     }
     spdlog::info("replication: unit {} connected from {}", unit.config.code, (*ch)->peer_address());
     std::string why = "closed";
+    BlobAssembly assembly;
     for (;;) {
       auto frame = (*ch)->ReadFrame(options.max_frame_bytes, options.io_timeout_ms);
       if (!frame.ok()) {
@@ -510,7 +630,7 @@ void CentralNode::Impl::Serve(std::list<Session>::iterator self, int fd) {
         break;
       }
       std::optional<Refusal> refusal;
-      Status s = HandleFrame(unit, **ch, *frame, &refusal);
+      Status s = HandleFrame(unit, **ch, *frame, &assembly, &refusal);
       if (refusal) {
         spdlog::warn("replication: unit {}: refused ({}): {}", unit.config.code, ErrorCodeName(refusal->code),
                      refusal->text);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "brankas/changelog.h"
+#include "brankas/evidence.h"
 #include "brankas/evidence_bundle.h"
 #include "brankas/server.h"
 #include "brankas/synth.h"
@@ -388,6 +389,130 @@ TEST_F(ReplicationTest, ADestroyedUnitIsRestoredAndItsOldGenerationCannotPush) {
   ASSERT_TRUE(WaitFor([&] { return !(*stale)->status().alarms.empty(); }));
   EXPECT_NE((*stale)->status().alarms[0].find("retired"), std::string::npos);
   (*stale)->Stop();
+  EXPECT_EQ(central_->Drill("KPG")->digest, UnitDigest());
+}
+
+// A synthetic attachment of `size` bytes on the case, added by its worker.
+std::string AddAttachment(Vault& vault, const RequestContext& worker, const std::string& case_id, size_t size,
+                          std::string* evidence_id) {
+  std::string data(size, '\0');
+  for (size_t i = 0; i < size; ++i) data[i] = static_cast<char>((i * 131 + i / 4099) & 0xff);
+  auto up = vault.BeginEvidence(worker, case_id, "scan-visum.pdf", "application/pdf", kDefaultMaxEvidenceBytes);
+  EXPECT_TRUE(up.ok()) << up.status().ToString();
+  if (!up.ok()) return data;
+  for (size_t off = 0; off < size; off += 300'000) {
+    EXPECT_TRUE((*up)->Append(std::string_view(data).substr(off, 300'000)).ok());
+  }
+  auto info = (*up)->Finish();
+  EXPECT_TRUE(info.ok()) << info.status().ToString();
+  if (info.ok()) *evidence_id = info->evidence_id;
+  return data;
+}
+
+std::string ReadAttachment(Vault& vault, const RequestContext& rc, const std::string& case_id, const std::string& id) {
+  auto reader = vault.OpenEvidence(rc, case_id, id);
+  EXPECT_TRUE(reader.ok()) << reader.status().ToString();
+  if (!reader.ok()) return "";
+  std::string all, piece;
+  for (int i = 0; i < 10'000; ++i) {
+    auto more = (*reader)->Next(&piece);
+    EXPECT_TRUE(more.ok()) << more.status().ToString();
+    if (!more.ok() || !*more) break;
+    all += piece;
+  }
+  return all;
+}
+
+TEST_F(ReplicationTest, AttachmentsTravelWithTheirRecordsAndComeBackWithARestore) {
+  StartCentral();
+  auto ids = CreateCases(2);
+  const RequestContext citra = unit_.Ctx("citra", Role::kCaseWorker);
+  std::string eid;
+  const std::string data = AddAttachment(unit_.vault(), citra, ids[0], 3 * kEvidenceChunkBytes + 12'345, &eid);
+  ASSERT_FALSE(eid.empty());
+  ShipUntilCaughtUp();
+  // The central copy holds the four sealed chunks (in the digest with everything else) ...
+  auto drill = central_->Drill("KPG");
+  ASSERT_TRUE(drill.ok()) << drill.status().ToString();
+  EXPECT_TRUE(drill->ok) << drill->problem;
+  EXPECT_EQ(drill->digest, UnitDigest());
+
+  // ... and a unit destroyed after that gets the attachment back, readable, byte for byte.
+  const std::string node_key = ToHex(unit_.vault().node_public_key());
+  unit_.vault_ptr().reset();
+  RestoreOptions ro;
+  ro.central = "127.0.0.1:" + std::to_string(central_->port());
+  ro.central_pin = central_id_.pin;
+  ro.tls_cert = unit_id_.cert;
+  ro.tls_key = unit_id_.key;
+  ro.unit = "KPG";
+  ro.data_dir = unit_.data_dir();
+  ro.node_key_hex = node_key;
+  auto report = RestoreFromCentral(ro);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  unit_.OpenUnsealed();
+  EXPECT_EQ(ReadAttachment(unit_.vault(), citra, ids[0], eid), data);
+
+  // Shredding the case removes its chunks from the central copy too.
+  ASSERT_TRUE(unit_.vault().ShredCase(unit_.Ctx("sri", Role::kSupervisor), ids[0], "retention").ok());
+  ShipUntilCaughtUp();
+  EXPECT_EQ(central_->Drill("KPG")->digest, UnitDigest());
+  central_.reset();
+  StoreOptions so;
+  so.read_only = true;
+  auto central = OpenRocksStore(dir_.Sub("central"), so);
+  ASSERT_TRUE(central.ok()) << central.status().ToString();
+  int chunks = 0;
+  ASSERT_TRUE((*central)->Scan(Column::kEvidence, "", {}, [&](std::string_view, std::string_view) {
+    ++chunks;
+    return true;
+  }).ok());
+  EXPECT_EQ(chunks, 0);
+}
+
+TEST_F(ReplicationTest, AnInterruptedAttachmentResumesAtTheChunkWhereItStopped) {
+  StartCentral();
+  auto ids = CreateCases(1);
+  ShipUntilCaughtUp();
+  std::string eid;
+  AddAttachment(unit_.vault(), unit_.Ctx("citra", Role::kCaseWorker), ids[0], 4 * kEvidenceChunkBytes, &eid);
+  ASSERT_FALSE(eid.empty());
+  auto generation = *unit_.vault().store().Get(Column::kMeta, kGenerationKey);
+
+  // A session cut after two of the four chunks: the first in two slices, the second whole.
+  {
+    RawSession raw(unit_id_, central_id_, central_->port());
+    ASSERT_TRUE(raw.ch_);
+    auto cursor = raw.Send(MsgType::kHello, Encode(Hello{kProtocolVersion, "KPG", *generation, 0}));
+    ASSERT_TRUE(cursor.ok() && cursor->type == MsgType::kCursor);
+    for (uint64_t i = 0; i < 2; ++i) {
+      auto sealed = unit_.vault().store().Get(Column::kEvidence, EvidenceChunkKey(eid, i));
+      ASSERT_TRUE(sealed.ok() && sealed->has_value());
+      const uint32_t total = static_cast<uint32_t>((*sealed)->size());
+      const uint32_t half = i == 0 ? total / 2 : total;
+      ASSERT_TRUE(raw.ch_->WriteFrame(MsgType::kBlob, Encode(Blob{eid, i, 0, total, (*sealed)->substr(0, half)}), 2000).ok());
+      if (half < total) {
+        ASSERT_TRUE(raw.ch_->WriteFrame(MsgType::kBlob, Encode(Blob{eid, i, half, total, (*sealed)->substr(half)}), 2000).ok());
+      }
+    }
+    auto held = raw.Send(MsgType::kBlobProbe, Encode(BlobProbe{eid}));
+    ASSERT_TRUE(held.ok() && held->type == MsgType::kBlobHeld);
+    EXPECT_EQ(DecodeBlobHeld(held->payload)->chunks, 2u);
+    // A chunk out of order is refused, and so the session ends.
+    auto refused = raw.Send(MsgType::kBlob, Encode(Blob{eid, 7, 0, 10, "0123456789"}));
+    ASSERT_TRUE(refused.ok());
+    ASSERT_EQ(refused->type, MsgType::kError);
+    EXPECT_EQ(DecodeError(refused->payload)->code, ErrorCode::kMalformed);
+  }
+
+  // The shipper asks, sends only the last two chunks, then the record.
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
+  ASSERT_TRUE(shipper.ok());
+  ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); })) << (*shipper)->status().last_error;
+  const auto st = (*shipper)->status();
+  EXPECT_GT(st.bytes_sent, 2 * kEvidenceChunkBytes);
+  EXPECT_LT(st.bytes_sent, 3 * kEvidenceChunkBytes);
+  (*shipper)->Stop();
   EXPECT_EQ(central_->Drill("KPG")->digest, UnitDigest());
 }
 

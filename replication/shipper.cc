@@ -13,6 +13,7 @@
 #include "brankas/changelog.h"
 #include "brankas/codec.h"
 #include "brankas/crypto.h"
+#include "brankas/evidence.h"
 #include "brankas/types.h"
 #include "replication/channel.h"
 #include "replication/wire.h"
@@ -33,6 +34,20 @@ std::string SeqKey(uint64_t seq) {
   std::string k;
   PutBigEndian64(&k, seq);
   return k;
+}
+
+// Attachments whose record is put by one of these entries: their chunks go
+// to the central node before the entries do.
+Result<std::vector<std::string>> NewAttachments(const std::vector<std::string>& entries) {
+  std::vector<std::string> ids;
+  for (const std::string& bytes : entries) {
+    BRANKAS_ASSIGN_OR_RETURN(auto keys, ChangelogEntryPutKeys(bytes, Column::kRecords, "e/"));
+    for (const std::string& key : keys) {
+      std::string_view id = EvidenceIdOfRecordKey(key);
+      if (!id.empty()) ids.emplace_back(id);
+    }
+  }
+  return ids;
 }
 
 // The newest changelog entry written on this node (0 when none or unreadable).
@@ -90,6 +105,10 @@ class Shipper::Impl {
   void OnAcked(uint64_t seq);
   Status Prune();
   Status ReadBatch(uint64_t next, std::vector<std::string>* entries);
+  // The largest frame that crosses the link within the I/O deadline at the capped rate.
+  size_t FrameBudget(size_t wanted) const;
+  Status ShipAttachment(TlsChannel& ch, const std::string& evidence_id);
+  Status Refused(const Frame& reply, bool alarm_unavailable);
   void Throttle(size_t bytes);
   void SetAlarm(const std::string& alarm, bool on);
   void Publish();
@@ -173,13 +192,15 @@ Status Shipper::Impl::Prune() {
   return Status::Ok();
 }
 
+size_t Shipper::Impl::FrameBudget(size_t wanted) const {
+  if (options.bandwidth_bytes_per_s == 0) return wanted;
+  // Half the deadline at the capped rate, so a frame never outlasts it.
+  const uint64_t fits = options.bandwidth_bytes_per_s * static_cast<uint64_t>(options.io_timeout_ms) / 2000;
+  return std::max<size_t>(16 * 1024, std::min<uint64_t>(wanted, fits));
+}
+
 Status Shipper::Impl::ReadBatch(uint64_t next, std::vector<std::string>* entries) {
-  size_t max_bytes = options.batch_max_bytes;
-  if (options.bandwidth_bytes_per_s > 0) {
-    // A frame must fit in the I/O deadline at the capped rate.
-    const uint64_t fits = options.bandwidth_bytes_per_s * static_cast<uint64_t>(options.io_timeout_ms) / 2000;
-    max_bytes = std::max<size_t>(64 * 1024, std::min<uint64_t>(max_bytes, fits));
-  }
+  const size_t max_bytes = std::max<size_t>(64 * 1024, FrameBudget(options.batch_max_bytes));
   size_t bytes = 0;
   bool gap = false;
   BRANKAS_RETURN_IF_ERROR(store->Scan(Column::kChangelog, "", SeqKey(next),
@@ -214,15 +235,51 @@ void Shipper::Impl::Throttle(size_t bytes) {
   }
 }
 
+Status Shipper::Impl::Refused(const Frame& reply, bool alarm_unavailable) {
+  auto err = DecodeError(reply.payload);
+  if (!err.ok()) return Unavailable("the central node sent an undecodable error");
+  const std::string alarm = std::string("central refused: ") + ErrorCodeName(err->code) + ": " + err->text;
+  if (alarm_unavailable || err->code != ErrorCode::kUnavailable) SetAlarm(alarm, true);
+  return FailedPrecondition(alarm);
+}
+
+// The attachment's sealed chunks the central node lacks, in slices, from the
+// first one it does not hold durably: a transfer cut by an outage resumes at
+// the chunk where it stopped, not at the start of the file.
+Status Shipper::Impl::ShipAttachment(TlsChannel& ch, const std::string& evidence_id) {
+  const int64_t io = options.io_timeout_ms;
+  BRANKAS_RETURN_IF_ERROR(ch.WriteFrame(MsgType::kBlobProbe, Encode(BlobProbe{evidence_id}), io));
+  BRANKAS_ASSIGN_OR_RETURN(Frame reply, ch.ReadFrame(kMaxReplyBytes, io));
+  if (reply.type == MsgType::kError) return Refused(reply, false);
+  if (reply.type != MsgType::kBlobHeld) return Unavailable("unexpected reply to a blob probe");
+  BRANKAS_ASSIGN_OR_RETURN(BlobHeld held, DecodeBlobHeld(reply.payload));
+  if (held.evidence_id != evidence_id) return Unavailable("the central node answered for another attachment");
+  const size_t slice = FrameBudget(256 * 1024);
+  for (uint64_t index = held.chunks;; ++index) {
+    if (Stopping()) return Unavailable("stopping");
+    BRANKAS_ASSIGN_OR_RETURN(auto sealed, store->Get(Column::kEvidence, EvidenceChunkKey(evidence_id, index)));
+    if (!sealed) break;  // past the last chunk (or the attachment was shredded since)
+    if (sealed->empty() || sealed->size() > kMaxBlobBytes) return Corruption("an attachment chunk has an impossible size");
+    Blob blob;
+    blob.evidence_id = evidence_id;
+    blob.index = index;
+    blob.total = static_cast<uint32_t>(sealed->size());
+    for (size_t offset = 0; offset < sealed->size(); offset += slice) {
+      blob.offset = static_cast<uint32_t>(offset);
+      blob.bytes.assign(*sealed, offset, slice);
+      const std::string payload = Encode(blob);
+      Throttle(payload.size());
+      BRANKAS_RETURN_IF_ERROR(ch.WriteFrame(MsgType::kBlob, payload, io));
+      std::lock_guard<std::mutex> lock(mu);
+      st.bytes_sent += payload.size();
+    }
+  }
+  return Status::Ok();
+}
+
 Status Shipper::Impl::ExpectAck(TlsChannel& ch, uint64_t expect_seq, Ack* ack) {
   BRANKAS_ASSIGN_OR_RETURN(Frame reply, ch.ReadFrame(kMaxReplyBytes, options.io_timeout_ms));
-  if (reply.type == MsgType::kError) {
-    auto err = DecodeError(reply.payload);
-    if (!err.ok()) return Unavailable("the central node sent an undecodable error");
-    const std::string alarm = std::string("central refused: ") + ErrorCodeName(err->code) + ": " + err->text;
-    if (err->code != ErrorCode::kUnavailable) SetAlarm(alarm, true);
-    return FailedPrecondition(alarm);
-  }
+  if (reply.type == MsgType::kError) return Refused(reply, false);
   if (reply.type != MsgType::kAck) return Unavailable("unexpected reply from the central node");
   BRANKAS_ASSIGN_OR_RETURN(*ack, DecodeAck(reply.payload));
   if (ack->seq != expect_seq) {
@@ -257,13 +314,7 @@ Status Shipper::Impl::Session() {
   hello.local_seq = known_upto;
   BRANKAS_RETURN_IF_ERROR(ch->WriteFrame(MsgType::kHello, Encode(hello), options.io_timeout_ms));
   BRANKAS_ASSIGN_OR_RETURN(Frame reply, ch->ReadFrame(kMaxReplyBytes, options.io_timeout_ms));
-  if (reply.type == MsgType::kError) {
-    auto err = DecodeError(reply.payload);
-    if (!err.ok()) return Unavailable("the central node sent an undecodable error");
-    const std::string alarm = std::string("central refused: ") + ErrorCodeName(err->code) + ": " + err->text;
-    SetAlarm(alarm, true);
-    return FailedPrecondition(alarm);
-  }
+  if (reply.type == MsgType::kError) return Refused(reply, true);
   if (reply.type != MsgType::kCursor) return Unavailable("unexpected reply to hello");
   BRANKAS_ASSIGN_OR_RETURN(Cursor cursor, DecodeCursor(reply.payload));
   if (cursor.generation != *generation) return Unavailable("the central node answered for another generation");
@@ -307,6 +358,14 @@ Status Shipper::Impl::Session() {
   while (!Stopping()) {
     std::vector<std::string> entries;
     if (inflight.size() < kWindow) BRANKAS_RETURN_IF_ERROR(ReadBatch(next, &entries));
+    if (!entries.empty()) {
+      BRANKAS_ASSIGN_OR_RETURN(std::vector<std::string> attachments, NewAttachments(entries));
+      if (!attachments.empty() && !inflight.empty()) {
+        entries.clear();  // hear the acks in flight first: a probe's answer must be the next reply
+      } else {
+        for (const std::string& id : attachments) BRANKAS_RETURN_IF_ERROR(ShipAttachment(*ch, id));
+      }
+    }
     const bool heartbeat_due = inflight.empty() && Clock::now() - last_send >= kHeartbeat;
     if (!entries.empty() || heartbeat_due) {
       Push push;

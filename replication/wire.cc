@@ -269,6 +269,66 @@ void DigestBuilder::Add(Column column, std::string_view key, std::string_view va
 
 std::string DigestBuilder::Finish() { return hasher_.Finish(); }
 
+bool IsWellFormedEvidenceId(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string Encode(const BlobProbe& m) {
+  Writer w;
+  w.Bytes(m.evidence_id);
+  return w.Take();
+}
+
+Result<BlobProbe> DecodeBlobProbe(std::string_view payload) {
+  Reader r(payload);
+  BlobProbe m;
+  if (!r.Bytes(&m.evidence_id) || !r.Done() || !IsWellFormedEvidenceId(m.evidence_id)) return Malformed("blob probe");
+  return m;
+}
+
+std::string Encode(const BlobHeld& m) {
+  Writer w;
+  w.Bytes(m.evidence_id);
+  w.U64(m.chunks);
+  return w.Take();
+}
+
+Result<BlobHeld> DecodeBlobHeld(std::string_view payload) {
+  Reader r(payload);
+  BlobHeld m;
+  if (!r.Bytes(&m.evidence_id) || !r.U64(&m.chunks) || !r.Done() || !IsWellFormedEvidenceId(m.evidence_id)) {
+    return Malformed("blob held");
+  }
+  return m;
+}
+
+std::string Encode(const Blob& m) {
+  Writer w;
+  w.Reserve(m.evidence_id.size() + m.bytes.size() + 32);
+  w.Bytes(m.evidence_id);
+  w.U64(m.index);
+  w.U32(m.offset);
+  w.U32(m.total);
+  w.Bytes(m.bytes);
+  return w.Take();
+}
+
+Result<Blob> DecodeBlob(std::string_view payload) {
+  Reader r(payload);
+  Blob m;
+  if (!r.Bytes(&m.evidence_id) || !r.U64(&m.index) || !r.U32(&m.offset) || !r.U32(&m.total) || !r.Bytes(&m.bytes) ||
+      !r.Done() || !IsWellFormedEvidenceId(m.evidence_id) || m.total == 0 || m.total > kMaxBlobBytes ||
+      m.bytes.empty() || m.offset > m.total || m.bytes.size() > m.total - m.offset) {
+    return Malformed("blob");
+  }
+  return m;
+}
+
 bool IsReplicated(Column column, std::string_view key) {
   if (column == Column::kChangelog) return false;
   Mutation m;

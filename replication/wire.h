@@ -15,6 +15,11 @@
 //                            <-  Chunk{records}... End{generation, seq, hash, count, digest}
 //   Fence{old, new}          ->                                  (after a restore)
 //                            <-  Fenced
+//   BlobProbe{evidence id}   ->                                  (before a Push whose entries
+//                            <-  BlobHeld{evidence id, chunks}    hold a new attachment record)
+//   Blob{id, index, offset, total, bytes}... ->                  (its sealed chunks from there,
+//                                                                 in slices; no reply: the next
+//                                                                 Push's synced write covers them)
 //   any error                <-  Error{code, text}; the central node then closes
 #pragma once
 
@@ -43,6 +48,9 @@ enum class MsgType : uint8_t {
   kEnd = 8,
   kFence = 9,
   kFenced = 10,
+  kBlobProbe = 11,
+  kBlobHeld = 12,
+  kBlob = 13,
 };
 
 // Why the central node refused; the unit shows it in its status and alarms.
@@ -117,6 +125,30 @@ struct Fence {
   std::string new_generation;
 };
 
+// Attachment chunks (brankas/evidence.h) travel beside the changelog: sealed
+// by the unit (secretstream under a per-file key the central node never holds),
+// so the central node stores them as opaque bytes under the unit's namespace.
+struct BlobProbe {
+  std::string evidence_id;
+};
+struct BlobHeld {
+  std::string evidence_id;
+  uint64_t chunks = 0;  // chunks 0..chunks-1 are held durably
+};
+// One slice of one sealed chunk; a chunk is sent as contiguous slices from
+// offset 0 to `total` so that each frame fits the I/O deadline at a capped rate.
+struct Blob {
+  std::string evidence_id;
+  uint64_t index = 0;
+  uint32_t offset = 0;
+  uint32_t total = 0;  // the sealed chunk's size
+  std::string bytes;
+};
+// The largest sealed chunk accepted (a plaintext chunk plus secretstream overhead, with room).
+inline constexpr uint32_t kMaxBlobBytes = (1u << 20) + 4096;
+// Evidence ids on the wire: letters, digits, '-' and '_', 1..64 bytes.
+bool IsWellFormedEvidenceId(std::string_view id);
+
 // A cursor's fields (generation 16 bytes, seq, hash 32 bytes), for messages
 // and for the central node's stored cursors.
 void PutCursor(const Cursor& c, Writer* w);
@@ -131,6 +163,9 @@ std::string Encode(const Pull& m);
 std::string Encode(const Chunk& m);
 std::string Encode(const End& m);
 std::string Encode(const Fence& m);
+std::string Encode(const BlobProbe& m);
+std::string Encode(const BlobHeld& m);
+std::string Encode(const Blob& m);
 
 // Each decoder returns kInvalidArgument on malformed input.
 Result<Hello> DecodeHello(std::string_view payload);
@@ -142,6 +177,10 @@ Result<Pull> DecodePull(std::string_view payload);
 Result<Chunk> DecodeChunk(std::string_view payload);
 Result<End> DecodeEnd(std::string_view payload);
 Result<Fence> DecodeFence(std::string_view payload);
+Result<BlobProbe> DecodeBlobProbe(std::string_view payload);
+Result<BlobHeld> DecodeBlobHeld(std::string_view payload);
+// Also checks the slice lies inside [0, total] and total <= kMaxBlobBytes.
+Result<Blob> DecodeBlob(std::string_view payload);
 
 // A running digest over replicated records in (column, key) order: what the
 // unit holds (minus node-local state and the outbox) and what the central node

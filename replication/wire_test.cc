@@ -36,6 +36,30 @@ TEST(WireTest, MessagesRoundTrip) {
   auto err = DecodeError(Encode(ErrorMsg{ErrorCode::kHalted, "gap"}));
   ASSERT_TRUE(err.ok());
   EXPECT_EQ(err->code, ErrorCode::kHalted);
+  auto probe = DecodeBlobProbe(Encode(BlobProbe{"EV-1"}));
+  ASSERT_TRUE(probe.ok());
+  EXPECT_EQ(probe->evidence_id, "EV-1");
+  auto held = DecodeBlobHeld(Encode(BlobHeld{"EV-1", 12}));
+  ASSERT_TRUE(held.ok());
+  EXPECT_EQ(held->chunks, 12u);
+  auto blob = DecodeBlob(Encode(Blob{"EV-1", 3, 10, 30, std::string(20, 'b')}));
+  ASSERT_TRUE(blob.ok());
+  EXPECT_EQ(blob->index, 3u);
+  EXPECT_EQ(blob->bytes.size(), 20u);
+}
+
+TEST(WireTest, BlobSlicesOutsideTheirChunkOrWithHostileIdsAreRefused) {
+  EXPECT_FALSE(DecodeBlob(Encode(Blob{"EV-1", 0, 20, 30, std::string(11, 'b')})).ok());  // past total
+  EXPECT_FALSE(DecodeBlob(Encode(Blob{"EV-1", 0, 0, kMaxBlobBytes + 1, "b"})).ok());    // too large
+  EXPECT_FALSE(DecodeBlob(Encode(Blob{"EV-1", 0, 0, 0, ""})).ok());
+  EXPECT_FALSE(DecodeBlob(Encode(Blob{"EV-1", 0, 0, 10, ""})).ok());
+  for (const char* id : {"", "../x", "a/b", "c/EV/\x00", "x y"}) {
+    EXPECT_FALSE(DecodeBlob(Encode(Blob{id, 0, 0, 1, "b"})).ok()) << id;
+    EXPECT_FALSE(DecodeBlobProbe(Encode(BlobProbe{id})).ok()) << id;
+  }
+  EXPECT_FALSE(DecodeBlobProbe(Encode(BlobProbe{std::string(65, 'a')})).ok());
+  const std::string good = Encode(Blob{"EV-1", 1, 0, 4, "abcd"});
+  for (size_t n = 0; n < good.size(); ++n) EXPECT_FALSE(DecodeBlob(good.substr(0, n)).ok()) << n;
 }
 
 TEST(WireTest, ReceiptsAreSignedAndAnyChangeBreaksThem) {

@@ -262,6 +262,30 @@ TEST_F(ReplicationFaultTest, DelaysCutsTruncationAndCorruptionOnTheLink) {
   StartLoad(kpg);
   FaultProxy& link = *kpg.proxy;
   link.SetDelay(150ms);
+  // An attachment of 12 chunks added meanwhile: its chunks cross the same
+  // faulty link beside the changelog, resuming where each cut left them.
+  std::thread attach([&] {
+    ApiClient c(kpg.server.url, kpg.server.ca);
+    const std::string worker = c.Login(kpg.server.User("case_worker"), kpg.server.Password("case_worker"));
+    auto cases = c.Call("GET", "/v1/cases?assigned=me", nullptr, worker);
+    ASSERT_EQ(cases.status, 200) << cases.body;
+    ASSERT_FALSE(cases.json["cases"].empty());
+    const std::string case_id = cases.json["cases"][0]["case_id"];
+    auto client = tools::HttpsClient::Connect(tools::ClientOptions{kpg.server.url, kpg.server.ca, 30'000});
+    ASSERT_TRUE(client.ok()) << client.status().ToString();
+    const uint64_t size = 12u << 20;
+    uint64_t produced = 0;
+    auto source = [&](char* buf, size_t cap) -> Result<size_t> {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(cap, size - produced));
+      for (size_t i = 0; i < n; ++i) buf[i] = static_cast<char>(((produced + i) * 2654435761u) >> 13);
+      produced += n;
+      return n;
+    };
+    auto answer = (*client)->Upload("POST", "/v1/cases/" + case_id + "/evidence?name=rekaman.mp4&type=video/mp4",
+                                    worker, size, "application/octet-stream", source);
+    ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+    EXPECT_EQ(answer->status, 201) << answer->body;
+  });
   std::this_thread::sleep_for(1000ms);
   link.Clear();
   for (int i = 0; i < 3; ++i) {
@@ -281,6 +305,7 @@ TEST_F(ReplicationFaultTest, DelaysCutsTruncationAndCorruptionOnTheLink) {
   link.CutAll();
   std::this_thread::sleep_for(1000ms);
   link.Clear();
+  attach.join();
   StopLoad();
   ASSERT_TRUE(Converged(kpg, 60s)) << kpg.Status().dump();
   json status = kpg.Status()["peers"][0];

@@ -126,6 +126,34 @@ Result<ChangelogEntry> DecodeChangelogEntry(std::string_view bytes) {
   return e;
 }
 
+Result<std::vector<std::string>> ChangelogEntryPutKeys(std::string_view bytes, Column column,
+                                                       std::string_view prefix) {
+  Reader r(bytes);
+  uint8_t format = 0;
+  uint32_t count = 0;
+  std::string_view skip;
+  uint64_t seq = 0;
+  int64_t time_us = 0;
+  if (!r.U8(&format) || format != kEntryFormat) return Corruption("changelog entry: unknown format");
+  if (!r.BytesView(&skip) || !r.U64(&seq) || !r.I64(&time_us) || !r.BytesView(&skip) || !r.U32(&count) ||
+      count > kMaxMutations || count > r.Remaining() / 10) {
+    return Corruption("changelog entry: malformed");
+  }
+  std::vector<std::string> keys;
+  for (uint32_t i = 0; i < count; ++i) {
+    uint8_t kind = 0, col = 0;
+    std::string_view key, value;
+    if (!r.U8(&kind) || !r.U8(&col) || !r.BytesView(&key) || !r.BytesView(&value)) {
+      return Corruption("changelog entry: truncated");
+    }
+    if (kind == static_cast<uint8_t>(Mutation::Kind::kPut) && col == static_cast<uint8_t>(column) &&
+        key.substr(0, prefix.size()) == prefix) {
+      keys.emplace_back(key);
+    }
+  }
+  return keys;
+}
+
 Result<std::unique_ptr<ChangelogWriter>> ChangelogWriter::Open(Store& store) {
   BRANKAS_ASSIGN_OR_RETURN(auto generation, store.Get(Column::kMeta, kGenerationKey));
   if (!generation || generation->size() != 16) {
@@ -157,9 +185,10 @@ bool IsNodeLocal(const Mutation& m) {
   switch (m.column) {
     case Column::kMeta: return starts(kNodeLocalMetaPrefix);
     case Column::kAcl: return starts("s/") || starts("su/");  // sessions (vault/engine/user_record.h)
-    // Attachment chunks are written outside the commit groups and are not
-    // shipped yet (README, "What does not work yet"); their records are.
-    case Column::kEvidence: return true;
+    // Attachment chunks are written outside the commit groups (so never in a
+    // changelog entry as puts) and shipped beside the changelog before the
+    // entry holding their record (replication/shipper.cc); their deletes
+    // (crypto-shredding) travel in the changelog like any other write.
     default: return false;
   }
 }

@@ -68,6 +68,24 @@ TEST(ChangelogEntryTest, RoundTrips) {
   ExpectSameEntry(empty, *de);
 }
 
+TEST(ChangelogEntryTest, PutKeysAreReadWithoutDecodingValues) {
+  ChangelogEntry e = SampleEntry();
+  e.mutations.push_back({Mutation::Kind::kPut, Column::kRecords, "e/KPG-CASE/EV-1", "record"});
+  e.mutations.push_back({Mutation::Kind::kDelete, Column::kRecords, "e/KPG-CASE/EV-2", ""});
+  e.mutations.push_back({Mutation::Kind::kPut, Column::kAudit, "e/not-records", "x"});
+  e.hash = ComputeChangelogHash(e);
+  const std::string bytes = EncodeChangelogEntry(e);
+  auto keys = ChangelogEntryPutKeys(bytes, Column::kRecords, "e/");
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(*keys, std::vector<std::string>{"e/KPG-CASE/EV-1"});
+  for (size_t n = 0; n + 1 < bytes.size(); n += 7) {
+    auto cut = ChangelogEntryPutKeys(bytes.substr(0, n), Column::kRecords, "e/");
+    if (!cut.ok()) {
+      EXPECT_EQ(cut.status().code(), Code::kCorruption);
+    }
+  }
+}
+
 TEST(ChangelogEntryTest, HashCoversEveryPart) {
   const ChangelogEntry base = SampleEntry();
   const std::string h = ComputeChangelogHash(base);

@@ -24,12 +24,7 @@ std::string RecordKey(std::string_view case_id, std::string_view evidence_id) {
   return k;
 }
 std::string RecordPrefix(std::string_view case_id) { return "e/" + std::string(case_id) + "/"; }
-std::string ChunkPrefix(std::string_view evidence_id) { return "c/" + std::string(evidence_id) + "/"; }
-std::string ChunkKey(std::string_view evidence_id, uint64_t index) {
-  std::string k = ChunkPrefix(evidence_id);
-  PutBigEndian64(&k, index);
-  return k;
-}
+std::string ChunkKey(std::string_view evidence_id, uint64_t index) { return EvidenceChunkKey(evidence_id, index); }
 
 // What each seal is for, bound as associated data: a wrapped key or a sealed
 // name cannot be moved to another unit, case or attachment.
@@ -154,6 +149,19 @@ Result<Authorized> Authorize(Vault::Impl& impl, const RequestContext& rc, std::s
 }
 
 }  // namespace
+
+std::string EvidenceChunkPrefix(std::string_view evidence_id) { return "c/" + std::string(evidence_id) + "/"; }
+std::string EvidenceChunkKey(std::string_view evidence_id, uint64_t index) {
+  std::string k = EvidenceChunkPrefix(evidence_id);
+  PutBigEndian64(&k, index);
+  return k;
+}
+std::string_view EvidenceIdOfRecordKey(std::string_view key) {
+  if (key.substr(0, 2) != "e/") return {};
+  const size_t slash = key.rfind('/');
+  if (slash < 2 || slash + 1 >= key.size()) return {};
+  return key.substr(slash + 1);
+}
 
 // ---- Upload -----------------------------------------------------------------
 

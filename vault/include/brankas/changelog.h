@@ -42,6 +42,10 @@ std::string ComputeChangelogHash(const ChangelogEntry& e);
 // True when the encoded entry's stored hash is `hash` and matches its body:
 // the check of ComputeChangelogHash without decoding and re-encoding.
 bool EncodedChangelogEntryHashMatches(std::string_view bytes, std::string_view hash);
+// The keys an encoded entry puts in `column` starting with `prefix`, read
+// without copying the values (the shipper looks for new attachment records).
+Result<std::vector<std::string>> ChangelogEntryPutKeys(std::string_view bytes, Column column,
+                                                       std::string_view prefix);
 // The time of an encoded entry without decoding its mutations; 0 if malformed.
 int64_t ChangelogEntryTimeUs(std::string_view bytes);
 

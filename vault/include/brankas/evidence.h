@@ -48,6 +48,15 @@ struct EvidenceInfo {
 };
 
 inline constexpr size_t kEvidenceChunkBytes = 1u << 20;
+
+// Where an attachment lives in the store: its record in the records column
+// ("e/<case>/<evidence id>", replicated through the changelog) and its sealed
+// chunks in the evidence column ("c/<evidence id>/" + be64(index), shipped
+// beside the changelog: replication/shipper.cc).
+std::string EvidenceChunkPrefix(std::string_view evidence_id);
+std::string EvidenceChunkKey(std::string_view evidence_id, uint64_t index);
+// The evidence id of a record key "e/<case>/<id>"; empty when `key` is not one.
+std::string_view EvidenceIdOfRecordKey(std::string_view key);
 inline constexpr uint64_t kDefaultMaxEvidenceBytes = 2ull << 30;  // 2 GiB
 
 // An attachment being written. Not thread-safe: one caller at a time (the
