@@ -83,16 +83,31 @@ wait_ready "$data/central"
 
 # start_unit CODE PORT: a development unit server in $data/<code>, replicating
 # to the central node.
+# Further arguments go to brankasd (the referral peer).
 start_unit() {
   local code=$1 port=$2 dir="$data/${1,,}"
+  shift 2
   "$bin/brankasd" --dev --unit "$code" --data-dir "$dir" --listen "127.0.0.1:$port" \
-    --central "127.0.0.1:$central_port" --central-pin "$central_pin" \
+    --central "127.0.0.1:$central_port" --central-pin "$central_pin" "$@" \
     >"$dir/brankasd.out" 2>"$dir/brankasd.log" &
   pids+=($!)
   wait_ready "$dir"
 }
-start_unit KPG "$kpg_port"
-start_unit SLM "$slm_port"
+# Referral (rujukan) between the units needs each to pin the other's node key,
+# which a unit makes on its first start: start both, read the keys from their
+# dev credentials, restart both pinning each other (their data are kept).
+key_of() { grep -o '"node_key": "[^"]*"' "$data/$1/dev-credentials.json" 2>/dev/null | cut -d'"' -f4; }
+if [ -z "$(key_of kpg)" ] || [ -z "$(key_of slm)" ]; then
+  start_unit KPG "$kpg_port"
+  start_unit SLM "$slm_port"
+  for i in 2 1; do
+    kill -TERM "${pids[i]}"
+    wait "${pids[i]}" || true
+  done
+  pids=("${pids[0]}")
+fi
+start_unit KPG "$kpg_port" --referral-peer "SLM=$(key_of slm)"
+start_unit SLM "$slm_port" --referral-peer "KPG=$(key_of kpg)"
 
 # One login cache per demo person, so their sessions do not mix.
 as() {
@@ -143,6 +158,27 @@ rm -f "$data/bundle-$case_id.bin"
 as legal evidence bundle "$case_id" --out "$data/bundle-$case_id.bin"
 node_key=$(grep -o '"node_key": "[^"]*"' "$creds" | cut -d'"' -f4)
 "$bin/brankas" evidence verify "$data/bundle-$case_id.bin" --node-key "$node_key"
+
+say "Kupang's case worker refers the case's incident and services classes to Sleman (rujukan), via the central node"
+ref_id=$(as case_worker referral create --case "$case_id" --to SLM --classes incident,services --days 30 --json |
+  grep -o '"referral_id":"[^"]*"' | cut -d'"' -f4)
+as case_worker referral list
+mkdir -p "$data/sessions/slm_supervisor"
+as slm_supervisor login --dev-credentials "$data/slm/dev-credentials.json" --as supervisor >/dev/null
+for _ in $(seq 100); do  # bounded: it arrives at Sleman's next contact with the central node
+  as slm_supervisor referral show "$ref_id" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+say "Sleman's supervisor reads it under Sleman's own policy"
+as slm_supervisor referral show "$ref_id"
+
+say "Kupang revokes the referral; Sleman loses it at its next contact"
+as case_worker referral revoke "$ref_id" >/dev/null
+for _ in $(seq 100); do
+  as slm_supervisor referral show "$ref_id" >/dev/null 2>&1 || break
+  sleep 0.2
+done
+as slm_supervisor referral show "$ref_id" || true
 
 say "The administrator manages users but cannot read a case"
 as admin user list

@@ -58,6 +58,16 @@ std::string_view FirstChunkOf(std::string_view key) {
 }
 constexpr uint64_t kMaxChunksPerAttachment = 1u << 16;  // 64 GiB at 1 MiB a chunk
 
+// A unit's inbox of referrals from other units: "central/inbox/<UNIT>/" + be64(seq).
+std::string InboxPrefix(std::string_view unit) { return "central/inbox/" + std::string(unit) + "/"; }
+std::string InboxKey(std::string_view unit, uint64_t seq) {
+  std::string k = InboxPrefix(unit);
+  PutBigEndian64(&k, seq);
+  return k;
+}
+constexpr size_t kMaxInboxReplyBytes = 4u << 20;
+constexpr size_t kMaxInboxReplyItems = 1000;
+
 std::string NodeKeyKey(std::string_view unit) { return "central/node_key/" + std::string(unit); }
 std::string EntryHashKey(std::string_view unit, std::string_view gen, uint64_t seq) {
   std::string k = std::string(unit) + "/" + std::string(gen);
@@ -186,6 +196,13 @@ class CentralNode::Impl {
   size_t open_sessions = 0;
   bool stopping = false;
 
+  // Inbox sequences: taken and written under inbox_mu, so a unit pulling
+  // after seq N never misses an item numbered N or below written later.
+  std::mutex inbox_mu;
+  std::map<std::string, uint64_t> inbox_last;  // unit -> last seq used (loaded on first use)
+  Result<uint64_t> LastInboxSeq(const std::string& unit);  // REQUIRES: inbox_mu held
+  Status ServeInbox(Unit& unit, TlsChannel& ch, const InboxPull& pull);
+
   Status Load();
   void Accept();
   void Serve(std::list<Session>::iterator self, int fd);
@@ -266,6 +283,39 @@ Result<std::string> CentralNode::Impl::NodeKey(Unit& unit) {
   return key;
 }
 
+Result<uint64_t> CentralNode::Impl::LastInboxSeq(const std::string& unit) {
+  auto it = inbox_last.find(unit);
+  if (it != inbox_last.end()) return it->second;
+  uint64_t last = 0;
+  const std::string prefix = InboxPrefix(unit);
+  BRANKAS_RETURN_IF_ERROR(store->ScanReverse(Column::kMeta, prefix, [&](std::string_view k, std::string_view) {
+    if (k.size() == prefix.size() + 8) last = GetBigEndian64(k.substr(prefix.size()));
+    return false;
+  }));
+  inbox_last[unit] = last;
+  return last;
+}
+
+Status CentralNode::Impl::ServeInbox(Unit& unit, TlsChannel& ch, const InboxPull& pull) {
+  Inbox inbox;
+  size_t bytes = 0;
+  Status bad = Status::Ok();
+  const std::string prefix = InboxPrefix(unit.config.code);
+  BRANKAS_RETURN_IF_ERROR(store->Scan(Column::kMeta, prefix, InboxKey(unit.config.code, pull.after_seq + 1),
+                                      [&](std::string_view, std::string_view v) {
+    auto item = DecodeInboxItem(v);
+    if (!item.ok()) {
+      bad = Corruption("an inbox item on the central node is malformed");
+      return false;
+    }
+    bytes += v.size();
+    inbox.items.push_back(std::move(*item));
+    return bytes < kMaxInboxReplyBytes && inbox.items.size() < kMaxInboxReplyItems;
+  }));
+  BRANKAS_RETURN_IF_ERROR(bad);
+  return ch.WriteFrame(MsgType::kInbox, Encode(inbox), options.io_timeout_ms);
+}
+
 Result<Ack> CentralNode::Impl::ApplyPush(Unit& unit, const Push& push, std::optional<Refusal>* refusal) {
   std::lock_guard<std::mutex> lock(unit.mu);
   const std::string& code = unit.config.code;
@@ -285,6 +335,7 @@ Result<Ack> CentralNode::Impl::ApplyPush(Unit& unit, const Push& push, std::opti
   Cursor cur = unit.stored.cursor;
   Batch batch;
   std::vector<std::pair<uint64_t, std::string>> checkpoints;  // (changelog seq, encoded checkpoint)
+  std::vector<InboxItem> routed;  // referrals to other units (the unit code in from_unit's place: the receiver)
   for (const std::string& bytes : push.entries) {
     auto e = DecodeChangelogEntry(bytes);
     if (!e.ok() || e->generation != push.generation) {
@@ -321,6 +372,19 @@ Result<Ack> CentralNode::Impl::ApplyPush(Unit& unit, const Push& push, std::opti
           batch.Delete(Column::kMeta, BlobHeldKey(code, id));
         }
       }
+      if (m.kind == Mutation::Kind::kPut && m.column == Column::kRecords &&
+          m.key.compare(0, std::size(kOutgoingReferralPrefix) - 1, kOutgoingReferralPrefix) == 0) {
+        // "rf/<TO>/<id>": a referral (or its revocation) for unit TO's inbox.
+        const std::string_view rest = std::string_view(m.key).substr(std::size(kOutgoingReferralPrefix) - 1);
+        const size_t slash = rest.find('/');
+        const std::string to(rest.substr(0, slash == std::string_view::npos ? 0 : slash));
+        const std::string id(slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1));
+        if (to.empty() || to == code || units.count(to) == 0 || !IsWellFormedEvidenceId(id)) {
+          Alarm(unit, "entry " + std::to_string(e->seq) + " refers a case to a unit this node does not serve");
+        } else {
+          routed.push_back(InboxItem{0, to, id, m.value});
+        }
+      }
       if (m.kind == Mutation::Kind::kPut) {
         if (m.column == Column::kAudit && !m.key.empty() && m.key[0] == kAuditCheckpointPrefix[0]) {
           checkpoints.emplace_back(e->seq, m.value);
@@ -339,7 +403,26 @@ Result<Ack> CentralNode::Impl::ApplyPush(Unit& unit, const Push& push, std::opti
     StoredCursor next = unit.stored;
     next.cursor = cur;
     batch.Put(Column::kMeta, CursorKey(code), EncodeStoredCursor(next));
+    // Routed referrals take the receivers' next inbox sequences and are
+    // written in the same synced batch, under inbox_mu until it is durable.
+    std::unique_lock<std::mutex> inbox_lock(inbox_mu, std::defer_lock);
+    std::map<std::string, uint64_t> taken;
+    if (!routed.empty()) {
+      inbox_lock.lock();
+      for (InboxItem& item : routed) {
+        const std::string to = std::move(item.from_unit);
+        auto last = taken.count(to) ? Result<uint64_t>(taken[to]) : LastInboxSeq(to);
+        if (!last.ok()) return refuse(ErrorCode::kUnavailable, "the central node cannot read an inbox");
+        item.seq = *last + 1;
+        item.from_unit = code;
+        taken[to] = item.seq;
+        batch.Put(Column::kMeta, InboxKey(to, item.seq), EncodeInboxItem(item));
+      }
+    }
     Status s = store->Write(batch, Durability::kSync);
+    if (s.ok()) {
+      for (const auto& [to, seq] : taken) inbox_last[to] = seq;
+    }
     if (!s.ok()) {
       spdlog::error("replication: unit {}: cannot write a batch: {}", code, s.ToString());
       return refuse(ErrorCode::kUnavailable, "the central node cannot write");
@@ -590,6 +673,14 @@ Status CentralNode::Impl::HandleFrame(Unit& unit, TlsChannel& ch, const Frame& f
         BRANKAS_ASSIGN_OR_RETURN(held.chunks, ChunksHeld(unit, probe->evidence_id));
       }
       return ch.WriteFrame(MsgType::kBlobHeld, Encode(held), io);
+    }
+    case MsgType::kInboxPull: {
+      auto pull = DecodeInboxPull(frame.payload);
+      if (!pull.ok()) {
+        *refusal = Refusal{ErrorCode::kMalformed, "undecodable inbox pull"};
+        return Status::Ok();
+      }
+      return ServeInbox(unit, ch, *pull);
     }
     case MsgType::kBlob: {
       auto blob = DecodeBlob(frame.payload);

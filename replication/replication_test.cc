@@ -15,6 +15,7 @@
 #include "brankas/server.h"
 #include "brankas/synth.h"
 #include "engine/case_record.h"
+#include "keys/key_format.h"
 #include "replication/replication_fixture.h"
 #include "replication/central.h"
 #include "replication/channel.h"
@@ -32,7 +33,29 @@ using testing::Identity;
 using testing::MakeIdentity;
 using testing::WaitFor;
 
-class ReplicationTest : public testing::ReplicationFixture {};
+class ReplicationTest : public testing::ReplicationFixture {
+ protected:
+  // The central node stopped, its store opened read-only as an intruder would.
+  Result<std::unique_ptr<Store>> StopCentralAndOpenItsStore() {
+    central_.reset();
+    StoreOptions so;
+    so.read_only = true;
+    return OpenRocksStore(dir_.Sub("central"), so);
+  }
+
+  // A restore of KPG from the in-process central node into the unit's directory.
+  RestoreOptions RestoreOpts(const std::string& node_key_hex) {
+    RestoreOptions ro;
+    ro.central = "127.0.0.1:" + std::to_string(central_->port());
+    ro.central_pin = central_id_.pin;
+    ro.tls_cert = unit_id_.cert;
+    ro.tls_key = unit_id_.key;
+    ro.unit = "KPG";
+    ro.data_dir = unit_.data_dir();
+    ro.node_key_hex = node_key_hex;
+    return ro;
+  }
+};
 
 TEST_F(ReplicationTest, ShipsTheChangelogAndTheCopyEqualsTheUnit) {
   StartCentral();
@@ -292,10 +315,7 @@ TEST_F(ReplicationTest, AShreddedCaseIsUnreadableOnTheCentralNodeToo) {
   std::string receipt;
   ASSERT_TRUE(unit_.vault().ShredCase(unit_.Ctx("sri", Role::kSupervisor), victim, "retention", &receipt).ok());
   ShipUntilCaughtUp();
-  central_.reset();
-  StoreOptions so;
-  so.read_only = true;
-  auto central = OpenRocksStore(dir_.Sub("central"), so);
+  auto central = StopCentralAndOpenItsStore();
   ASSERT_TRUE(central.ok()) << central.status().ToString();
   const std::string prefix = repl::UnitPrefix("KPG");
   auto count = [&](Column c, const std::string& p) {
@@ -320,6 +340,52 @@ TEST_F(ReplicationTest, AShreddedCaseIsUnreadableOnTheCentralNodeToo) {
   EXPECT_TRUE(report->valid) << report->problem;
 }
 
+TEST_F(ReplicationTest, AClassShredLeavesNoWrappedKeyOfTheClassOnTheCentralNode) {
+  StartCentral();
+  std::vector<std::string> ids = CreateCases(2);
+  ShipUntilCaughtUp();
+  const std::string& victim = ids[0];
+  std::string receipt;
+  const std::vector<FieldClass> classes = {FieldClass::kIdentity, FieldClass::kContact};
+  ASSERT_TRUE(unit_.vault()
+                  .ShredClasses(unit_.Ctx("sri", Role::kSupervisor), victim, classes, "data_subject_request", &receipt)
+                  .ok());
+  ShipUntilCaughtUp();
+  auto central = StopCentralAndOpenItsStore();
+  ASSERT_TRUE(central.ok()) << central.status().ToString();
+  const std::string prefix = repl::UnitPrefix("KPG");
+  auto wrapped = [&](const std::string& id) {
+    auto stored = (*central)->Get(Column::kKeys, prefix + keys_internal::DataKeyKey(id));
+    EXPECT_TRUE(stored.ok() && stored->has_value());
+    keys_internal::CaseKeysRecord none{};
+    if (!stored.ok() || !stored->has_value()) return none;
+    auto record = keys_internal::DecodeCaseKeysRecord(**stored);
+    EXPECT_TRUE(record.ok());
+    return record.ok() ? *record : none;
+  };
+  // The central copy of the key record holds the kept classes only; the other
+  // case keeps all of its keys; the class receipt travelled with the shred.
+  const auto victim_keys = wrapped(victim);
+  for (FieldClass cls : kAllFieldClasses) {
+    const bool gone = cls == FieldClass::kIdentity || cls == FieldClass::kContact;
+    EXPECT_EQ(victim_keys[static_cast<size_t>(cls)].kek_version == 0, gone) << FieldClassName(cls);
+  }
+  for (const auto& k : wrapped(ids[1])) EXPECT_NE(k.kek_version, 0u);
+  int receipts = 0;
+  auto each_receipt = [&](std::string_view, std::string_view v) {
+    EXPECT_EQ(v, receipt);
+    ++receipts;
+    return true;
+  };
+  EXPECT_TRUE((*central)->Scan(Column::kRecords, prefix + "dc/" + victim + "/", {}, each_receipt).ok());
+  EXPECT_EQ(receipts, 1);
+  auto meta = (*central)->Get(Column::kRecords, prefix + CaseMetaKey(victim));
+  ASSERT_TRUE(meta.ok() && meta->has_value());
+  auto decoded = DecodeCaseMeta(**meta);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  EXPECT_NE(decoded->shredded_classes & (1u << static_cast<int>(FieldClass::kIdentity)), 0u);
+}
+
 TEST_F(ReplicationTest, ADestroyedUnitIsRestoredAndItsOldGenerationCannotPush) {
   StartCentral();
   auto ids = CreateCases(15);
@@ -338,14 +404,7 @@ TEST_F(ReplicationTest, ADestroyedUnitIsRestoredAndItsOldGenerationCannotPush) {
 
   // Keep the old directory (a stolen or stale copy), restore into the same path.
   fs::copy(unit_.data_dir(), dir_.Sub("old-copy"), fs::copy_options::recursive);
-  RestoreOptions ro;
-  ro.central = "127.0.0.1:" + std::to_string(central_->port());
-  ro.central_pin = central_id_.pin;
-  ro.tls_cert = unit_id_.cert;
-  ro.tls_key = unit_id_.key;
-  ro.unit = "KPG";
-  ro.data_dir = unit_.data_dir();
-  ro.node_key_hex = node_key;
+  RestoreOptions ro = RestoreOpts(node_key);
   uint64_t progress_calls = 0;
   ro.progress = [&](uint64_t, uint64_t) { ++progress_calls; };
   auto report = RestoreFromCentral(ro);
@@ -440,14 +499,7 @@ TEST_F(ReplicationTest, AttachmentsTravelWithTheirRecordsAndComeBackWithARestore
   // ... and a unit destroyed after that gets the attachment back, readable, byte for byte.
   const std::string node_key = ToHex(unit_.vault().node_public_key());
   unit_.vault_ptr().reset();
-  RestoreOptions ro;
-  ro.central = "127.0.0.1:" + std::to_string(central_->port());
-  ro.central_pin = central_id_.pin;
-  ro.tls_cert = unit_id_.cert;
-  ro.tls_key = unit_id_.key;
-  ro.unit = "KPG";
-  ro.data_dir = unit_.data_dir();
-  ro.node_key_hex = node_key;
+  RestoreOptions ro = RestoreOpts(node_key);
   auto report = RestoreFromCentral(ro);
   ASSERT_TRUE(report.ok()) << report.status().ToString();
   unit_.OpenUnsealed();
@@ -457,10 +509,7 @@ TEST_F(ReplicationTest, AttachmentsTravelWithTheirRecordsAndComeBackWithARestore
   ASSERT_TRUE(unit_.vault().ShredCase(unit_.Ctx("sri", Role::kSupervisor), ids[0], "retention").ok());
   ShipUntilCaughtUp();
   EXPECT_EQ(central_->Drill("KPG")->digest, UnitDigest());
-  central_.reset();
-  StoreOptions so;
-  so.read_only = true;
-  auto central = OpenRocksStore(dir_.Sub("central"), so);
+  auto central = StopCentralAndOpenItsStore();
   ASSERT_TRUE(central.ok()) << central.status().ToString();
   int chunks = 0;
   ASSERT_TRUE((*central)->Scan(Column::kEvidence, "", {}, [&](std::string_view, std::string_view) {
@@ -514,6 +563,66 @@ TEST_F(ReplicationTest, AnInterruptedAttachmentResumesAtTheChunkWhereItStopped) 
   EXPECT_LT(st.bytes_sent, 3 * kEvidenceChunkBytes);
   (*shipper)->Stop();
   EXPECT_EQ(central_->Drill("KPG")->digest, UnitDigest());
+}
+
+TEST_F(ReplicationTest, AReferralTravelsThroughTheCentralNodeAndItsRevocationFollows) {
+  // A second unit, SLM, with its own TLS identity; the two pin each other's node key.
+  Identity slm_id = MakeIdentity(dir_, "slm");
+  testing::VaultFixture slm{"SLM"};
+  slm.Init();
+  slm.OpenUnsealed();
+  unit_.referral_peers["SLM"] = slm.vault().node_public_key();
+  slm.referral_peers["KPG"] = unit_.vault().node_public_key();
+  unit_.OpenUnsealed();
+  slm.OpenUnsealed();
+  CentralOptions co = CentralOpts();
+  co.units.push_back({"SLM", slm_id.pin, ""});
+  auto c = CentralNode::Start(dir_.Sub("central"), co);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  central_ = std::move(*c);
+  central_port_ = central_->port();
+
+  const RequestContext citra = unit_.Ctx("citra", Role::kCaseWorker);
+  const std::string narrative = "[DATA SINTETIS] rujukan lewat pusat, nilai uji 4471";
+  auto created = unit_.vault().CreateCase(citra, {{"narrative", narrative}, {"incident_place", "school"}}, {});
+  ASSERT_TRUE(created.ok()) << created.status().ToString();
+  auto ref = unit_.vault().CreateReferral(citra, {created->case_id, "SLM", {FieldClass::kIncident}, 0});
+  ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+  ShipUntilCaughtUp();
+
+  // SLM's shipper pulls its inbox at its next contact; its supervisor reads the shared class.
+  ShipperOptions so = ShipperOpts(slm_id);
+  so.inbox_interval_ms = 50;
+  so.on_referrals = [&](const std::vector<ReferralDelivery>& d) { return slm.vault().ReceiveReferrals(d); };
+  auto slm_shipper = Shipper::Start(&slm.vault().store(), "SLM", so);
+  ASSERT_TRUE(slm_shipper.ok()) << slm_shipper.status().ToString();
+  const RequestContext budi = slm.Ctx("budi", Role::kSupervisor);
+  ASSERT_TRUE(WaitFor([&] { return slm.vault().ReadReferral(budi, ref->referral_id).ok(); }))
+      << (*slm_shipper)->status().last_error;
+  auto view = slm.vault().ReadReferral(budi, ref->referral_id);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->fields.at("narrative"), narrative);
+
+  // KPG revokes; once the revocation reaches SLM (its next pull), SLM reads nothing.
+  ASSERT_TRUE(unit_.vault().RevokeReferral(citra, ref->referral_id).ok());
+  ShipUntilCaughtUp();
+  ASSERT_TRUE(WaitFor([&] {
+    return slm.vault().ReadReferral(budi, ref->referral_id).status().code() == Code::kPermissionDenied;
+  }));
+  (*slm_shipper)->Stop();
+
+  // The central node relayed both without being able to read either.
+  auto central = StopCentralAndOpenItsStore();
+  ASSERT_TRUE(central.ok()) << central.status().ToString();
+  int inbox = 0;
+  for (int col = 0; col < kColumnCount; ++col) {
+    ASSERT_TRUE((*central)->Scan(static_cast<Column>(col), "", {}, [&](std::string_view k, std::string_view v) {
+      EXPECT_EQ(v.find(narrative), std::string_view::npos);
+      if (k.rfind("central/inbox/SLM/", 0) == 0) ++inbox;
+      return true;
+    }).ok());
+  }
+  EXPECT_EQ(inbox, 2);  // the referral and its revocation
 }
 
 }  // namespace

@@ -24,6 +24,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kHeartbeat = std::chrono::seconds(5);
 constexpr size_t kMaxReplyBytes = 16u << 20;
+// The last inbox item handed to ShipperOptions::on_referrals (node-local).
+constexpr char kInboxSeqKey[] = "local/repl/inbox_seq";
+constexpr int kMaxInboxPullsPerContact = 100;
 
 int64_t NowUs() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -109,6 +112,7 @@ class Shipper::Impl {
   size_t FrameBudget(size_t wanted) const;
   Status ShipAttachment(TlsChannel& ch, const std::string& evidence_id);
   Status Refused(const Frame& reply, bool alarm_unavailable);
+  Status PullInbox(TlsChannel& ch);
   void Throttle(size_t bytes);
   void SetAlarm(const std::string& alarm, bool on);
   void Publish();
@@ -277,6 +281,43 @@ Status Shipper::Impl::ShipAttachment(TlsChannel& ch, const std::string& evidence
   return Status::Ok();
 }
 
+// Referrals relayed for this unit, from the last one handed over, until the
+// inbox is empty (bounded per contact). Items are handed over in order; the
+// receiver ignores what it already holds, so a repeat after a crash is harmless.
+Status Shipper::Impl::PullInbox(TlsChannel& ch) {
+  if (!options.on_referrals) return Status::Ok();
+  BRANKAS_ASSIGN_OR_RETURN(auto stored, store->Get(Column::kMeta, kInboxSeqKey));
+  uint64_t after = stored && stored->size() == 8 ? GetBigEndian64(*stored) : 0;
+  for (int round = 0; round < kMaxInboxPullsPerContact && !Stopping(); ++round) {
+    BRANKAS_RETURN_IF_ERROR(ch.WriteFrame(MsgType::kInboxPull, Encode(InboxPull{after}), options.io_timeout_ms));
+    BRANKAS_ASSIGN_OR_RETURN(Frame reply, ch.ReadFrame(kMaxReplyBytes, options.io_timeout_ms));
+    if (reply.type == MsgType::kError) return Refused(reply, false);
+    if (reply.type != MsgType::kInbox) return Unavailable("unexpected reply to an inbox pull");
+    BRANKAS_ASSIGN_OR_RETURN(Inbox inbox, DecodeInbox(reply.payload));
+    if (inbox.items.empty()) break;
+    std::vector<ReferralDelivery> deliveries;
+    uint64_t last = after;
+    for (InboxItem& item : inbox.items) {
+      if (item.seq <= last) return Unavailable("the central node sent inbox items out of order");
+      last = item.seq;
+      deliveries.push_back({std::move(item.from_unit), std::move(item.referral_id), std::move(item.record)});
+    }
+    Status handed = options.on_referrals(deliveries);
+    if (!handed.ok()) {
+      // Sealed, or the vault could not commit: the items stay for the next pull.
+      spdlog::warn("replication: referrals from the central node not taken yet: {}", handed.message());
+      return Status::Ok();
+    }
+    std::string seq;
+    PutBigEndian64(&seq, last);
+    Batch b;
+    b.Put(Column::kMeta, kInboxSeqKey, seq);
+    BRANKAS_RETURN_IF_ERROR(store->Write(b, Durability::kNoSync));
+    after = last;
+  }
+  return Status::Ok();
+}
+
 Status Shipper::Impl::ExpectAck(TlsChannel& ch, uint64_t expect_seq, Ack* ack) {
   BRANKAS_ASSIGN_OR_RETURN(Frame reply, ch.ReadFrame(kMaxReplyBytes, options.io_timeout_ms));
   if (reply.type == MsgType::kError) return Refused(reply, false);
@@ -344,6 +385,8 @@ Status Shipper::Impl::Session() {
   }
   BRANKAS_RETURN_IF_ERROR(Prune());
   Publish();
+  BRANKAS_RETURN_IF_ERROR(PullInbox(*ch));
+  auto last_pull = Clock::now();
 
   // Up to kWindow batches in flight: the next batch is read and sent while the
   // central node applies the previous one. Acks come back in order.
@@ -383,6 +426,10 @@ Status Shipper::Impl::Session() {
     }
     if (inflight.empty()) {
       if (Draining()) break;  // everything written so far is acknowledged
+      if (options.on_referrals && Clock::now() - last_pull >= std::chrono::milliseconds(options.inbox_interval_ms)) {
+        BRANKAS_RETURN_IF_ERROR(PullInbox(*ch));
+        last_pull = Clock::now();
+      }
       BRANKAS_RETURN_IF_ERROR(RefreshOutbox());
       Sleep(std::chrono::milliseconds(std::max<int64_t>(1, options.batch_max_wait_ms)));
       continue;

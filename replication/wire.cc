@@ -329,6 +329,65 @@ Result<Blob> DecodeBlob(std::string_view payload) {
   return m;
 }
 
+std::string Encode(const InboxPull& m) {
+  Writer w;
+  w.U64(m.after_seq);
+  return w.Take();
+}
+
+Result<InboxPull> DecodeInboxPull(std::string_view payload) {
+  Reader r(payload);
+  InboxPull m;
+  if (!r.U64(&m.after_seq) || !r.Done()) return Malformed("inbox pull");
+  return m;
+}
+
+namespace {
+void PutInboxItem(const InboxItem& m, Writer* w) {
+  w->U64(m.seq);
+  w->Bytes(m.from_unit);
+  w->Bytes(m.referral_id);
+  w->Bytes(m.record);
+}
+bool GetInboxItem(Reader* r, InboxItem* m) {
+  return r->U64(&m->seq) && r->Bytes(&m->from_unit) && r->Bytes(&m->referral_id) && r->Bytes(&m->record) &&
+         !m->from_unit.empty() && m->from_unit.size() <= 64 && IsWellFormedEvidenceId(m->referral_id);
+}
+}  // namespace
+
+std::string EncodeInboxItem(const InboxItem& m) {
+  Writer w;
+  PutInboxItem(m, &w);
+  return w.Take();
+}
+
+Result<InboxItem> DecodeInboxItem(std::string_view bytes) {
+  Reader r(bytes);
+  InboxItem m;
+  if (!GetInboxItem(&r, &m) || !r.Done()) return Malformed("inbox item");
+  return m;
+}
+
+std::string Encode(const Inbox& m) {
+  Writer w;
+  w.U32(static_cast<uint32_t>(m.items.size()));
+  for (const InboxItem& item : m.items) PutInboxItem(item, &w);
+  return w.Take();
+}
+
+Result<Inbox> DecodeInbox(std::string_view payload) {
+  Reader r(payload);
+  Inbox m;
+  uint32_t n = 0;
+  if (!GetCount(&r, 24, &n)) return Malformed("inbox");
+  m.items.resize(n);
+  for (InboxItem& item : m.items) {
+    if (!GetInboxItem(&r, &item)) return Malformed("inbox");
+  }
+  if (!r.Done()) return Malformed("inbox");
+  return m;
+}
+
 bool IsReplicated(Column column, std::string_view key) {
   if (column == Column::kChangelog) return false;
   Mutation m;

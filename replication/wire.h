@@ -20,6 +20,8 @@
 //   Blob{id, index, offset, total, bytes}... ->                  (its sealed chunks from there,
 //                                                                 in slices; no reply: the next
 //                                                                 Push's synced write covers them)
+//   InboxPull{after seq}     ->                                  (referrals from other units)
+//                            <-  Inbox{items}                    (relayed records, in order)
 //   any error                <-  Error{code, text}; the central node then closes
 #pragma once
 
@@ -51,6 +53,8 @@ enum class MsgType : uint8_t {
   kBlobProbe = 11,
   kBlobHeld = 12,
   kBlob = 13,
+  kInboxPull = 14,
+  kInbox = 15,
 };
 
 // Why the central node refused; the unit shows it in its status and alarms.
@@ -149,6 +153,20 @@ inline constexpr uint32_t kMaxBlobBytes = (1u << 20) + 4096;
 // Evidence ids on the wire: letters, digits, '-' and '_', 1..64 bytes.
 bool IsWellFormedEvidenceId(std::string_view id);
 
+// Referral records other units addressed to this one (brankas/referral.h),
+// copied by the central node from their changelogs into this unit's inbox
+// under an increasing sequence; opaque to the central node.
+struct InboxPull {
+  uint64_t after_seq = 0;
+};
+struct InboxItem {
+  uint64_t seq = 0;
+  std::string from_unit, referral_id, record;
+};
+struct Inbox {
+  std::vector<InboxItem> items;
+};
+
 // A cursor's fields (generation 16 bytes, seq, hash 32 bytes), for messages
 // and for the central node's stored cursors.
 void PutCursor(const Cursor& c, Writer* w);
@@ -166,6 +184,9 @@ std::string Encode(const Fence& m);
 std::string Encode(const BlobProbe& m);
 std::string Encode(const BlobHeld& m);
 std::string Encode(const Blob& m);
+std::string Encode(const InboxPull& m);
+std::string Encode(const Inbox& m);
+std::string EncodeInboxItem(const InboxItem& m);  // the central node's stored form (seq in the key)
 
 // Each decoder returns kInvalidArgument on malformed input.
 Result<Hello> DecodeHello(std::string_view payload);
@@ -181,6 +202,9 @@ Result<BlobProbe> DecodeBlobProbe(std::string_view payload);
 Result<BlobHeld> DecodeBlobHeld(std::string_view payload);
 // Also checks the slice lies inside [0, total] and total <= kMaxBlobBytes.
 Result<Blob> DecodeBlob(std::string_view payload);
+Result<InboxPull> DecodeInboxPull(std::string_view payload);
+Result<Inbox> DecodeInbox(std::string_view payload);
+Result<InboxItem> DecodeInboxItem(std::string_view bytes);
 
 // A running digest over replicated records in (column, key) order: what the
 // unit holds (minus node-local state and the outbox) and what the central node

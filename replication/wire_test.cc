@@ -46,6 +46,16 @@ TEST(WireTest, MessagesRoundTrip) {
   ASSERT_TRUE(blob.ok());
   EXPECT_EQ(blob->index, 3u);
   EXPECT_EQ(blob->bytes.size(), 20u);
+  EXPECT_EQ(DecodeInboxPull(Encode(InboxPull{9}))->after_seq, 9u);
+  Inbox inbox;
+  inbox.items.push_back({3, "KPG", "RF-1", "record bytes"});
+  auto back = DecodeInbox(Encode(inbox));
+  ASSERT_TRUE(back.ok());
+  ASSERT_EQ(back->items.size(), 1u);
+  EXPECT_EQ(back->items[0].record, "record bytes");
+  EXPECT_EQ(DecodeInboxItem(EncodeInboxItem(inbox.items[0]))->seq, 3u);
+  const std::string bytes = Encode(inbox);
+  for (size_t n = 0; n < bytes.size(); ++n) EXPECT_FALSE(DecodeInbox(bytes.substr(0, n)).ok()) << n;
 }
 
 TEST(WireTest, BlobSlicesOutsideTheirChunkOrWithHostileIdsAreRefused) {

@@ -137,6 +137,22 @@ TEST_F(JourneysTest, EveryRoleSeesWhatPolicyAllowsAndNothingLeaksIntoLogs) {
   ASSERT_EQ(c.Call("POST", "/v1/grants/" + short_grant.json["grant_id"].get<std::string>() + "/approve", nullptr, supervisor).status, 200);
   auto inside = c.Call("GET", "/v1/cases/" + id, nullptr, legal);
   EXPECT_EQ(inside.json["fields"].value("incident_date", ""), "2026-03-01") << inside.body;
+  // The list view: the legal user's own grants, the short one marked as ending soon.
+  auto list = c.Call("GET", "/v1/grants", nullptr, legal);
+  ASSERT_EQ(list.status, 200) << list.body;
+  ASSERT_EQ(list.json["grants"].size(), 2u) << list.body;
+  EXPECT_EQ(list.json["expiring_soon"], 1) << list.body;  // the short one; the revoked one no longer counts
+  for (const auto& g : list.json["grants"]) {
+    if (g["grant_id"] == grant) {
+      EXPECT_EQ(g["state"], "revoked");
+      EXPECT_FALSE(g["expiring_soon"].get<bool>());
+    } else {
+      EXPECT_EQ(g["state"], "active");
+      EXPECT_TRUE(g["expiring_soon"].get<bool>());
+      EXPECT_LE(g["expires_in_s"].get<int64_t>(), 3);
+    }
+  }
+  EXPECT_EQ(c.Call("GET", "/v1/grants?case=" + id, nullptr, worker).json["grants"].size(), 2u);
   std::this_thread::sleep_for(std::chrono::seconds(4));
   auto expired = c.Call("GET", "/v1/cases/" + id, nullptr, legal);
   EXPECT_EQ(expired.body.find("2026-03-01"), std::string::npos) << expired.body;

@@ -20,6 +20,7 @@
 #include "integration/server_process.h"
 #include "replication/central.h"
 #include "replication/wire.h"
+#include "testing/run_process.h"
 #include "testing/temp_dir.h"
 
 namespace brankas::testing {
@@ -41,10 +42,12 @@ struct Unit {
   DevServer server;
   std::unique_ptr<FaultProxy> proxy;
   std::string admin, intake;
+  std::vector<std::string> more_args;  // e.g. --referral-peer
 
   bool Start(const std::string& central_pin) {
     std::vector<std::string> extra = {"--unit", code, "--cases", "2", "--central",
                                       "127.0.0.1:" + std::to_string(proxy->port()), "--central-pin", central_pin};
+    extra.insert(extra.end(), more_args.begin(), more_args.end());
     if (!server.Start(dir, extra)) return false;
     ApiClient c(server.url, server.ca);
     admin = c.Login(server.User("admin"), server.Password("admin"));
@@ -313,6 +316,96 @@ TEST_F(ReplicationFaultTest, DelaysCutsTruncationAndCorruptionOnTheLink) {
   EXPECT_EQ(status["consecutive_failures"], 0);
   EXPECT_GT(link.connections_accepted(), 1u);  // the session was re-established
   ExpectCopiesEqual();
+}
+
+// Referral (rujukan) between two unit servers through the central node, over
+// the HTTPS API: KPG refers a class of a case to SLM, SLM's supervisor and an
+// assigned worker read it, KPG revokes and SLM loses access at its next contact.
+TEST_F(ReplicationFaultTest, AReferralTravelsBetweenUnitServersAndItsRevocationFollows) {
+  ASSERT_TRUE(StartAll());
+  Unit& kpg = *units_[0];
+  Unit& slm = *units_[1];
+  // Each unit pins the other's node key (from its dev credentials), then restarts.
+  auto node_key = [](Unit& u) {
+    return nlohmann::json::parse(ReadWholeFile(u.dir + "/dev-credentials.json")).at("node_key").get<std::string>();
+  };
+  kpg.more_args = {"--referral-peer", "SLM=" + node_key(slm)};
+  slm.more_args = {"--referral-peer", "KPG=" + node_key(kpg)};
+  for (Unit* u : {&kpg, &slm}) {
+    ASSERT_EQ(u->server.process.Stop(), 0);
+    ASSERT_TRUE(u->Start(central_pin_)) << u->server.process.Logs();
+  }
+
+  ApiClient k(kpg.server.url, kpg.server.ca);
+  const std::string worker = k.Login(kpg.server.User("case_worker"), kpg.server.Password("case_worker"));
+  const std::string narrative = "[DATA SINTETIS] rujukan antar unit 7731";
+  auto created = k.Call("POST", "/v1/cases", {{"fields", {{"narrative", narrative}, {"incident_place", "online"}}}},
+                        worker);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string case_id = created.json["case_id"];
+  auto bad = k.Call("POST", "/v1/referrals", {{"case_id", case_id}, {"to_unit", "XYZ"}, {"classes", {"incident"}}},
+                    worker);
+  EXPECT_EQ(bad.status, 400) << bad.body;
+  auto ref = k.Call("POST", "/v1/referrals", {{"case_id", case_id}, {"to_unit", "SLM"}, {"classes", {"incident"}}},
+                    worker);
+  ASSERT_EQ(ref.status, 201) << ref.body;
+  const std::string id = ref.json["referral_id"];
+  EXPECT_EQ(ref.json["direction"], "outgoing");
+
+  ApiClient s(slm.server.url, slm.server.ca);
+  const std::string sup = s.Login(slm.server.User("supervisor"), slm.server.Password("supervisor"));
+  const std::string slm_worker_name = slm.server.User("case_worker");
+  const std::string slm_worker = s.Login(slm_worker_name, slm.server.Password("case_worker"));
+  ApiClient::Reply read;
+  for (int i = 0; i < 300; ++i) {  // bounded: 30 s
+    read = s.Call("GET", "/v1/referrals/" + id, nullptr, sup);
+    if (read.status == 200) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(read.json["fields"]["narrative"], narrative);
+  EXPECT_EQ(read.json["from_unit"], "KPG");
+  auto listed = s.Call("GET", "/v1/referrals", nullptr, sup);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  ASSERT_EQ(listed.json["referrals"].size(), 1u);
+  EXPECT_EQ(listed.json["referrals"][0]["direction"], "incoming");
+  EXPECT_EQ(s.Call("GET", "/v1/referrals/" + id, nullptr, slm_worker).status, 403);
+  // The same through the command line: list and show at SLM, assign, revoke at KPG.
+  auto cli = [&](Unit& u, const std::string& token, std::vector<std::string> args) {
+    args.insert(args.begin(), BRANKAS_CLI);
+    const std::vector<std::string> env = {"HOME=" + dir_.path(), "XDG_CONFIG_HOME=" + dir_.Sub("cli-config"),
+                                          "BRANKAS_SERVER=" + u.server.url, "BRANKAS_CA=" + u.server.ca,
+                                          "BRANKAS_TOKEN=" + token};
+    return RunProcess(std::move(args), &env);
+  };
+  RunResult cli_list = cli(slm, sup, {"referral", "list"});
+  EXPECT_EQ(cli_list.exit_code, 0) << cli_list.all();
+  EXPECT_NE(cli_list.out.find(id), std::string::npos) << cli_list.out;
+  EXPECT_NE(cli_list.out.find("incoming"), std::string::npos) << cli_list.out;
+  RunResult cli_show = cli(slm, sup, {"referral", "show", id});
+  EXPECT_EQ(cli_show.exit_code, 0) << cli_show.all();
+  EXPECT_NE(cli_show.out.find(narrative), std::string::npos) << cli_show.out;
+  RunResult cli_assign = cli(slm, sup, {"referral", "assign", id, "--users", slm_worker_name});
+  ASSERT_EQ(cli_assign.exit_code, 0) << cli_assign.all();
+  EXPECT_EQ(s.Call("GET", "/v1/referrals/" + id, nullptr, slm_worker).status, 200);
+  RunResult cli_bad = cli(kpg, worker, {"referral", "create", "--case", case_id, "--to", "XYZ", "--classes", "incident"});
+  EXPECT_EQ(cli_bad.exit_code, 1) << cli_bad.all();
+
+  RunResult cli_revoke = cli(kpg, worker, {"referral", "revoke", id});
+  ASSERT_EQ(cli_revoke.exit_code, 0) << cli_revoke.all();
+  EXPECT_NE(cli_revoke.out.find("Revoked"), std::string::npos) << cli_revoke.out;
+  int status = 0;
+  for (int i = 0; i < 300 && status != 403; ++i) {  // bounded: 30 s
+    status = s.Call("GET", "/v1/referrals/" + id, nullptr, slm_worker).status;
+    if (status != 403) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(status, 403);
+  for (Unit* u : {&kpg, &slm}) ASSERT_TRUE(Converged(*u));
+  ExpectCopiesEqual();
+  for (Unit* u : {&kpg, &slm}) {
+    EXPECT_EQ(u->server.process.Logs().find(narrative), std::string::npos) << u->code;
+  }
+  EXPECT_EQ(central_.Logs().find(narrative), std::string::npos);
 }
 
 TEST_F(ReplicationFaultTest, AnUnpinnedUnitIsRefused) {

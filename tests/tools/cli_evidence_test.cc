@@ -487,6 +487,22 @@ TEST_F(CliBundleAndShred, LegalBundleVerifiesOfflineAndAShreddedCaseLeavesAVerif
   // The bundle is signed by this node and no other.
   EXPECT_EQ(RunBrankas({"evidence", "verify", bundle, "--node-key", std::string(64, 'a')}, {}).exit_code, 3);
 
+  // A lawful request for one field class: that class goes, the rest of the
+  // case stays readable; its receipt names the class and verifies offline.
+  const std::string class_receipt = dir_.Sub("class-receipt.json");
+  RunResult by_class = As("supervisor", {"case", "shred", id, "--yes", "--class", "psychological", "--reason",
+                                         "data_subject_request:REQ-7"});
+  ASSERT_EQ(by_class.exit_code, 0) << by_class.all();
+  EXPECT_NE(by_class.out.find("Shredded the classes psychological of case"), std::string::npos) << by_class.out;
+  EXPECT_EQ(As("case_worker", {"case", "get", id}).exit_code, 0) << "the rest of the case is kept";
+  ASSERT_EQ(As("supervisor", {"case", "receipt", id, "--classes", "--out", class_receipt}).exit_code, 0);
+  RunResult class_verified = RunBrankas({"case", "verify-receipt", class_receipt, "--node-key", node_key_}, {});
+  EXPECT_EQ(class_verified.exit_code, 0) << class_verified.all();
+  EXPECT_NE(class_verified.out.find("the classes psychological of case"), std::string::npos) << class_verified.out;
+  FlipByte(class_receipt, -40);
+  EXPECT_EQ(RunBrankas({"case", "verify-receipt", class_receipt, "--node-key", node_key_}, {}).exit_code, 3);
+  EXPECT_EQ(As("supervisor", {"case", "shred", id, "--yes", "--class", "administrative"}).exit_code, 1);
+
   // Legal hold blocks shredding; lifted, the shred returns a signed receipt.
   const std::string receipt = dir_.Sub("receipt.json");
   ASSERT_EQ(As("supervisor", {"case", "hold", id, "on"}).exit_code, 0);

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   brankas::tools::AddGrantCommand(app, &exit_code);
   brankas::tools::AddEvidenceCommand(app, &exit_code);
   brankas::tools::AddRetentionCommand(app, &exit_code);
+  brankas::tools::AddStatisticsCommand(app, &exit_code);
+  brankas::tools::AddReferralCommand(app, &exit_code);
   brankas::tools::AddUserCommand(app, &exit_code);
   brankas::tools::AddSystemCommands(app, &exit_code);
   brankas::tools::AddReplCommand(app, &exit_code);

@@ -58,6 +58,12 @@ struct GetArgs {
 void PrintFields(const Json& reply) {
   std::cout << "case " << Text(reply, "case_id") << "  stage " << Text(reply, "stage") << "  version "
             << Text(reply, "version") << "\n";
+  PrintFieldValues(reply);
+}
+
+}  // namespace
+
+void PrintFieldValues(const Json& reply) {
   std::vector<std::string> masked;
   if (reply.contains("masked") && reply["masked"].is_array()) {
     for (const Json& m : reply["masked"]) {
@@ -82,6 +88,8 @@ void PrintFields(const Json& reply) {
     std::cout << "withheld (not readable by you): " << JoinArray(reply["withheld"]) << "\n";
   }
 }
+
+namespace {
 
 int RunGet(const GetArgs& a) {
   int code = kExitOk;

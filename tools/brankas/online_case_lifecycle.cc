@@ -5,9 +5,12 @@
 //   reopen ID [--stage S]                 {"stage":S} or no body (assessment)
 //   hold ID on|off                        /legal-hold {"hold":true|false}
 //   break-glass ID --reason TEXT          {"reason":TEXT}
-//   shred ID [--yes] [--reason R] [--receipt-out F]   {"reason":R}; irreversible, so confirmed;
-//                                         prints (and saves) the signed destruction receipt
-//   receipt ID [--out F]                  GET /v1/cases/ID/destruction-receipt
+//   shred ID [--yes] [--reason R] [--receipt-out F] [--class C]...   {"reason":R,"classes":[C...]};
+//                                         irreversible, so confirmed; prints (and saves) the
+//                                         signed destruction receipt; with --class only those
+//                                         field classes are destroyed, the case is kept
+//   receipt ID [--out F] [--classes]      GET /v1/cases/ID/destruction-receipt, or with --classes
+//                                         /class-destruction-receipts (--out saves the latest)
 //   verify-receipt FILE [--node-key HEX]  offline: the receipt's node signature (exit 0 / 3)
 #include <fcntl.h>
 #include <unistd.h>
@@ -73,6 +76,8 @@ struct CaseArgs {
   std::string reason;
   // shred, receipt
   bool yes = false;
+  std::vector<std::string> classes;  // shred: only these field classes
+  bool class_receipts = false;       // receipt: the class receipts
   std::string receipt_out;
   std::string node_key;
 };
@@ -136,7 +141,9 @@ int RunBreakGlass(const CaseArgs& a) {
 int SaveReceipt(const Json& receipt, const std::string& out) {
   const std::string text = receipt.dump(-1, ' ', false, Json::error_handler_t::replace);
   const Json& r = receipt.contains("receipt") ? receipt["receipt"] : Json::object();
-  std::cout << "Destruction receipt: case " << Text(r, "case_id") << ", shredded " << FormatUnixTime(r.value("shredded_at", int64_t{0}))
+  std::cout << "Destruction receipt: case " << Text(r, "case_id")
+            << (r.contains("classes") ? ", classes " + JoinArray(r["classes"]) : std::string()) << ", shredded "
+            << FormatUnixTime(r.value("shredded_at", int64_t{0}))
             << " by " << Text(r, "shredded_by") << ", reason " << Text(r, "reason") << ", signed by node key "
             << Text(r, "node_public_key") << ".\n";
   if (out.empty()) {
@@ -166,8 +173,10 @@ int RunShred(const CaseArgs& a) {
       std::cerr << "brankas case shred: crypto-shredding cannot be undone; confirm with --yes\n";
       return kExitUsage;
     }
-    std::cerr << "Crypto-shredding makes every field of case " << a.id
-              << " unreadable, everywhere, for good.\nType the case id to confirm: " << std::flush;
+    std::cerr << "Crypto-shredding makes "
+              << (a.classes.empty() ? std::string("every field") : "every field of the classes " + JoinArray(a.classes))
+              << " of case " << a.id << " unreadable, everywhere, for good.\nType the case id to confirm: "
+              << std::flush;
     std::string typed;
     std::getline(std::cin, typed);
     if (typed != a.id) {
@@ -176,10 +185,17 @@ int RunShred(const CaseArgs& a) {
     }
   }
   Json body{{"reason", a.reason}};
+  if (!a.classes.empty()) body["classes"] = a.classes;
   int saved = kExitOk;
-  int code = PostCaseVerb("case shred", a.common, a.id, "shred", a.reason.empty() ? nullptr : &body,
-                          [&](const Json& r) {
-                            std::cout << "Shredded case " << Text(r, "case_id") << ": its data keys are destroyed.\n";
+  int code = PostCaseVerb("case shred", a.common, a.id, "shred",
+                          a.reason.empty() && a.classes.empty() ? nullptr : &body, [&](const Json& r) {
+                            if (a.classes.empty()) {
+                              std::cout << "Shredded case " << Text(r, "case_id") << ": its data keys are destroyed.\n";
+                            } else {
+                              std::cout << "Shredded the classes " << JoinArray(r.value("classes", Json::array()))
+                                        << " of case " << Text(r, "case_id")
+                                        << ": their data keys are destroyed; the rest of the case is kept.\n";
+                            }
                             if (r.contains("receipt")) {
                               saved = SaveReceipt(r["receipt"], a.receipt_out);
                             }
@@ -193,10 +209,16 @@ int RunReceipt(const CaseArgs& a) {
   if (!conn) return code;
   if (!IsPathSegment(a.id)) return conn->Fail(kExitUsage, "malformed case id");
   Reply reply;
-  code = conn->Call("GET", "/v1/cases/" + a.id + "/destruction-receipt", {}, &reply);
+  const std::string path = a.class_receipts ? "/class-destruction-receipts" : "/destruction-receipt";
+  code = conn->Call("GET", "/v1/cases/" + a.id + path, {}, &reply);
   if (code != kExitOk) return code;
   if (conn->json() && a.receipt_out.empty()) return conn->PrintRaw(reply);
-  return SaveReceipt(reply.json, a.receipt_out);
+  if (!a.class_receipts) return SaveReceipt(reply.json, a.receipt_out);
+  const Json& list = reply.json.contains("receipts") && reply.json["receipts"].is_array() ? reply.json["receipts"]
+                                                                                           : Json::array();
+  if (list.empty()) return conn->Fail(kExitFailure, "the server returned no receipt");
+  for (size_t i = 0; i + 1 < list.size(); ++i) SaveReceipt(list[i], "");
+  return SaveReceipt(list.back(), a.receipt_out);  // --out keeps the latest
 }
 
 int RunVerifyReceipt(const CaseArgs& a) {
@@ -220,7 +242,9 @@ int RunVerifyReceipt(const CaseArgs& a) {
     std::cout << Printable(a.id) << ": INVALID: " << r->problem << "\n";
     return kExitTampered;
   }
-  std::cout << Printable(a.id) << ": valid destruction receipt of case " << Printable(r->case_id) << " (unit "
+  std::cout << Printable(a.id) << ": valid destruction receipt of "
+            << (r->classes.empty() ? std::string() : "the classes " + JoinArray(r->classes) + " of ") << "case "
+            << Printable(r->case_id) << " (unit "
             << Printable(r->unit) << "), signed by node key " << ToHex(r->node_public_key)
             << (r->key_pinned ? " (pinned).\n" : " — taken from the receipt itself: compare it, or give --node-key.\n");
   return kExitOk;
@@ -268,11 +292,15 @@ void AddCaseLifecycleVerbs(CLI::App* cases, int* exit_code) {
                 "KIND or KIND:REFERENCE (lawful_request, retention, consent_withdrawn, court_order, "
                 "data_subject_request); kept in the signed receipt");
   v->add_option("--receipt-out", shred->receipt_out, "Save the signed destruction receipt here (mode 0600)");
+  v->add_option("--class", shred->classes,
+                "Destroy only this field class (repeatable or comma-separated; not administrative); the case is kept")
+      ->delimiter(',');
   v->callback([shred, exit_code] { *exit_code = RunShred(*shred); });
 
   auto receipt = std::make_shared<CaseArgs>();
   v = AddVerb(cases, "receipt", "The signed destruction receipt of a shredded case (auditor, supervisor)", receipt);
   v->add_option("--out", receipt->receipt_out, "Save it here (mode 0600)");
+  v->add_flag("--classes", receipt->class_receipts, "The receipts of field classes shredded alone (--out: the latest)");
   v->callback([receipt, exit_code] { *exit_code = RunReceipt(*receipt); });
 
   auto verify = std::make_shared<CaseArgs>();

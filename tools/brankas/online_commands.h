@@ -11,6 +11,8 @@
 //   user add|list|disable|passwd                   online_user.cc
 //   unseal, seal, health                           online_system.cc
 //   evidence add|list|get                          online_evidence.cc
+//   stats export                                   online_statistics.cc
+//   referral create|list|show|assign|revoke        online_referral.cc
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -29,7 +31,14 @@ void AddUserCommand(CLI::App& app, int* exit_code);
 void AddSystemCommands(CLI::App& app, int* exit_code);
 // brankas retention due|run (online_retention.cc).
 void AddRetentionCommand(CLI::App& app, int* exit_code);
+// brankas stats export (online_statistics.cc).
+void AddStatisticsCommand(CLI::App& app, int* exit_code);
 void AddEvidenceCommand(CLI::App& app, int* exit_code);
+// brankas referral create|list|show|assign|revoke (online_referral.cc).
+void AddReferralCommand(CLI::App& app, int* exit_code);
+// The "fields" of a case read (GET /v1/cases/ID, /v1/referrals/ID): one line
+// each, masked ones marked, then the withheld names (online_case.cc).
+void PrintFieldValues(const Json& reply);
 
 // Under `audit` (audit_command.cc): `audit query`, and the live chain's
 // verification that `audit verify` runs when no --data-dir is given.

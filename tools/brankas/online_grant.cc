@@ -5,10 +5,13 @@
 //                       (--hours H | --expires-at UNIX) [--not-before UNIX] --legal-basis KIND:REF
 //                                                                   POST /v1/grants
 // brankas grant approve ID | grant revoke ID                         POST /v1/grants/ID/approve|revoke
+// brankas grant list [--case ID]                                     GET  /v1/grants[?case=ID]
+//   (grants ending within a day are marked, with a reminder to renew them)
 #include <ctime>
 #include <iostream>
 
 #include "brankas/crypto.h"
+#include "demo.h"
 #include "offline_commands.h"
 #include "online_commands.h"
 #include "secret_input.h"
@@ -130,6 +133,44 @@ int RunGrantChange(const GrantIdArgs& a, const std::string& verb) {
   return kExitOk;
 }
 
+struct GrantListArgs {
+  CommonArgs common;
+  std::string case_id;
+};
+
+int RunGrantList(const GrantListArgs& a) {
+  int code = kExitOk;
+  auto conn = Connection::Open("grant list", a.common, Auth::kToken, &code);
+  if (!conn) return code;
+  if (!a.case_id.empty() && !IsPathSegment(a.case_id)) return conn->Fail(kExitUsage, "malformed case id");
+  Reply reply;
+  code = conn->Call("GET", a.case_id.empty() ? "/v1/grants" : "/v1/grants?case=" + a.case_id, {}, &reply);
+  if (code != kExitOk) return code;
+  if (conn->json()) return conn->PrintRaw(reply);
+  const Json& grants = reply.json.contains("grants") && reply.json["grants"].is_array() ? reply.json["grants"]
+                                                                                        : Json::array();
+  if (grants.empty()) {
+    std::cout << "No grant you hold, requested or handle.\n";
+    return kExitOk;
+  }
+  demo::Table table({"GRANT", "CASE", "GRANTEE", "CLASSES", "STATE", "ENDS", "REMINDER"});
+  for (const Json& g : grants) {
+    std::string reminder;
+    if (g.value("expiring_soon", false)) {
+      const int64_t left = g.value("expires_in_s", int64_t{0});
+      reminder = "ends in " + std::to_string(left / 3600) + "h " + std::to_string(left % 3600 / 60) +
+                 "m: request a renewal if still needed";
+    }
+    table.Add({Text(g, "grant_id"), Text(g, "case_id"), Text(g, "grantee"),
+               JoinArray(g.value("classes", Json::array())), Text(g, "state"),
+               FormatUnixTime(g.value("expires_at", int64_t{0})), reminder});
+  }
+  table.Print(std::cout, "");
+  const int64_t soon = reply.json.value("expiring_soon", int64_t{0});
+  if (soon > 0) std::cout << soon << " grant(s) end within " << Text(reply.json, "soon_hours") << " hours.\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 void AddSearchCommand(CLI::App& app, int* exit_code) {
@@ -164,6 +205,12 @@ void AddGrantCommand(CLI::App& app, int* exit_code) {
                 "KIND:REFERENCE, KIND in request_letter, court_order, lpsk_decision, consent")
       ->required();
   r->callback([req, exit_code] { *exit_code = RunGrantRequest(*req); });
+
+  auto list = std::make_shared<GrantListArgs>();
+  CLI::App* l = grant->add_subcommand("list", "Grants you hold, requested or handle; those ending within a day marked");
+  AddCommonOptions(l, &list->common);
+  l->add_option("--case", list->case_id, "Only this case's grants (its owner and supervisors see all of them)");
+  l->callback([list, exit_code] { *exit_code = RunGrantList(*list); });
 
   for (const char* verb : {"approve", "revoke"}) {
     auto args = std::make_shared<GrantIdArgs>();

@@ -1,6 +1,8 @@
 // `brankas retention due|run`: the closed cases of the unit past their
 // retention period ([retention] in unit.toml), and their crypto-shredding
-// (a supervisor; legal hold keeps a case; a signed receipt each).
+// (a supervisor; legal hold keeps a case; a signed receipt each); and the
+// field classes past their own period ([retention.field_classes]), shredded
+// alone while the rest of the case is kept.
 #include <unistd.h>
 
 #include <iostream>
@@ -36,7 +38,7 @@ int Run(const RetentionArgs& a, bool shred) {
     std::cout << "No closed case is past its retention period.\n";
     return kExitOk;
   }
-  demo::Table table({"CASE", "MODULE", "RETENTION", "CLOSED SINCE", "DUE", "STATE"});
+  demo::Table table({"CASE", "MODULE", "RETENTION", "DESTROYS", "CLOSED SINCE", "DUE", "STATE"});
   int held = 0, shredded = 0, failed = 0;
   for (const Json& i : due) {
     std::string state = i.value("legal_hold", false) ? "legal hold: kept"
@@ -46,8 +48,15 @@ int Run(const RetentionArgs& a, bool shred) {
     held += i.value("legal_hold", false);
     shredded += i.value("shredded", false);
     failed += i.contains("problem");
+    // A class-level item destroys only the named field classes; the case stays.
+    std::string destroys;
+    if (i.contains("classes") && i["classes"].is_array()) {
+      for (const Json& c : i["classes"]) {
+        destroys += (destroys.empty() ? "" : ",") + (c.is_string() ? Printable(c.get<std::string>()) : "?");
+      }
+    }
     table.Add({Text(i, "case_id"), Text(i, "module"), Text(i, "retention_class"),
-               FormatUnixTime(i.value("closed_since", int64_t{0})), FormatUnixTime(i.value("due_at", int64_t{0})), state});
+               destroys.empty() ? "whole case" : "classes: " + destroys, FormatUnixTime(i.value("closed_since", int64_t{0})), FormatUnixTime(i.value("due_at", int64_t{0})), state});
   }
   table.Print(std::cout, "");
   std::cout << due.size() << " due, " << held << " kept under legal hold"

@@ -180,6 +180,15 @@ int RunDevServer(const DevOptions& o) {
   vopt.schema_path = o.schema_path;
   vopt.policy_path = o.policy_path;
   vopt.password_argon = DevArgon();
+  vopt.statistics.suppression_threshold = o.statistics_threshold;
+  for (const std::string& peer : o.referral_peers) {
+    const size_t eq = peer.find('=');
+    std::string key;
+    if (eq == std::string::npos || eq == 0 || !FromHex(peer.substr(eq + 1), &key) || key.size() != kSignPublicKeySize) {
+      return Fail("--referral-peer", InvalidArgument("expected CODE=NODE_KEY (64 hex digits)"));
+    }
+    vopt.referral_peers[peer.substr(0, eq)] = key;
+  }
   const bool exists = fs::exists(dir / "data" / "CURRENT", ec);
   auto node = exists ? ReopenNode(dir, std::move(vopt)) : CreateNode(o, dir, std::move(vopt));
   if (!node.ok()) return Fail("preparing " + dir.string(), node.status());
@@ -193,6 +202,11 @@ int RunDevServer(const DevOptions& o) {
     ship.tls_key = sopt.tls_key_file;
     ship.backoff_min_ms = 100;
     ship.backoff_max_ms = 2000;
+    ship.inbox_interval_ms = 1000;
+    if (!o.referral_peers.empty()) {
+      Vault* v = node->vault.get();
+      ship.on_referrals = [v](const std::vector<ReferralDelivery>& d) { return v->ReceiveReferrals(d); };
+    }
     auto started = repl::Shipper::Start(&node->vault->store(), node->vault->unit(), ship);
     if (!started.ok()) return Fail("replication", started.status());
     shipper = std::move(*started);

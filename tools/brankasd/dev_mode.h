@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace brankas::tools {
 
@@ -21,6 +22,10 @@ struct DevOptions {
   // A TOML file holding only an [anomaly] table (config/unit.toml documents
   // it): the auditor tools' thresholds. Empty: the defaults.
   std::string anomaly_config;
+  // [statistics] suppression_threshold of the statistics export (2..1000).
+  int statistics_threshold = 10;
+  // Referral peers, "CODE=HEX" (the peer's node_key from its dev-credentials.json).
+  std::vector<std::string> referral_peers;
 };
 
 // Serves until SIGTERM or SIGINT; returns the process exit code.

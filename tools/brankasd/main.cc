@@ -3,6 +3,7 @@
 //                                   unseal passphrase file), or a central node (role = "central")
 //   brankasd --dev [--data-dir D] [--listen 127.0.0.1:PORT] [--unit CODE] [--cases N]
 //                  [--central HOST:PORT --central-pin PIN] [--anomaly-config FILE]
+//                  [--statistics-threshold N]
 //                                   a development unit server (API.md), never for production
 //   brankasd --check --config FILE  validates the configuration and exits
 // Exit codes: 0 stopped cleanly, 1 failed while running, 2 configuration or start-up error.
@@ -72,6 +73,10 @@ int RunConfigured(const std::string& config_path, bool check_only) {
   std::unique_ptr<repl::Shipper> shipper;
   ServerOptions api = config->api;
   if (!config->replication.central.empty()) {
+    Vault* v = vault->get();
+    if (!config->referral_peers.empty()) {
+      config->replication.on_referrals = [v](const std::vector<ReferralDelivery>& d) { return v->ReceiveReferrals(d); };
+    }
     auto started = repl::Shipper::Start(&(*vault)->store(), (*vault)->unit(), config->replication);
     if (!started.ok()) return Fail("replication", started.status());
     shipper = std::move(*started);
@@ -123,6 +128,12 @@ int main(int argc, char** argv) {
   app.add_option("--central-pin", dev_options.central_pin, "--dev: the central node's key pin (sha256:...)");
   app.add_option("--anomaly-config", dev_options.anomaly_config,
                  "--dev: a TOML file with an [anomaly] table (the auditor tools' thresholds, config/unit.toml)");
+  app.add_option("--statistics-threshold", dev_options.statistics_threshold,
+                 "--dev: the statistics export's suppression threshold (default 10; [statistics] in config/unit.toml)")
+      ->check(CLI::Range(2, 1000));
+  app.add_option("--referral-peer", dev_options.referral_peers,
+                 "--dev: CODE=NODE_KEY_HEX of a unit to refer cases to and accept referrals from (repeatable; "
+                 "[referral.peers] in config/unit.toml)");
   app.add_flag("--check", check, "with --config: validate the configuration and exit");
   try {
     app.parse(argc, argv);

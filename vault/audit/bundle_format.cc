@@ -213,7 +213,10 @@ Result<BundleReport> VerifyEvidenceBundle(std::istream& in, std::string_view pin
 }
 
 std::string DestructionReceiptMessage(const Json& receipt) {
-  return std::string(kDestructionReceiptFormat) + " signature\n" + receipt.dump();
+  const auto format = receipt.find("format");
+  const bool by_class = format != receipt.end() && *format == kClassDestructionReceiptFormat;
+  return std::string(by_class ? kClassDestructionReceiptFormat : kDestructionReceiptFormat) + " signature\n" +
+         receipt.dump();
 }
 
 Result<ReceiptReport> VerifyDestructionReceipt(std::string_view text, std::string_view pinned_public_key) {
@@ -231,7 +234,19 @@ Result<ReceiptReport> VerifyDestructionReceipt(std::string_view text, std::strin
   if (j.is_discarded() || !j.is_object()) return fail("the receipt is not a JSON object");
   try {
     const Json& r = j.at("receipt");
-    if (r.at("format") != kDestructionReceiptFormat) return fail("unknown receipt format");
+    const bool by_class = r.at("format") == kClassDestructionReceiptFormat;
+    if (r.at("format") != kDestructionReceiptFormat && !by_class) return fail("unknown receipt format");
+    if (by_class) {
+      const Json& classes = r.at("classes");
+      if (!classes.is_array() || classes.empty() || classes.size() >= static_cast<size_t>(kFieldClassCount)) {
+        return fail("the receipt's classes are malformed");
+      }
+      for (const Json& c : classes) {
+        auto cls = ParseFieldClass(c.get<std::string>());
+        if (!cls || *cls == FieldClass::kAdministrative) return fail("the receipt names an unknown field class");
+        rep.classes.push_back(c.get<std::string>());
+      }
+    }
     std::string key, signature;
     if (!FromHex(r.at("node_public_key").get<std::string>(), &key) || key.size() != kSignPublicKeySize) {
       return fail("the receipt's node key is malformed");

@@ -418,6 +418,35 @@ std::string Sign(const SecretKey& secret_key, std::string_view message) {
   return sig;
 }
 
+Result<std::string> SealToSigningKey(std::string_view public_key, std::string_view plaintext) {
+  unsigned char x25519[crypto_box_PUBLICKEYBYTES];
+  if (public_key.size() != kSignPublicKeySize || crypto_sign_ed25519_pk_to_curve25519(x25519, Bytes(public_key)) != 0) {
+    return InvalidArgument("not a valid Ed25519 public key");
+  }
+  std::string sealed(plaintext.size() + crypto_box_SEALBYTES, '\0');
+  if (crypto_box_seal(reinterpret_cast<unsigned char*>(sealed.data()), Bytes(plaintext), plaintext.size(), x25519) != 0) {
+    return Internal("sealing to a public key failed");
+  }
+  return sealed;
+}
+
+Result<std::string> OpenSealedWithSigningKey(const SecretKey& secret_key, std::string_view sealed) {
+  if (secret_key.size() != kSignSecretKeySize) std::abort();  // programming error
+  if (sealed.size() < crypto_box_SEALBYTES) return Corruption("a sealed box is truncated");
+  unsigned char pk[crypto_box_PUBLICKEYBYTES];
+  SecretKey sk = SecretKey::Random(crypto_box_SECRETKEYBYTES);
+  if (crypto_sign_ed25519_pk_to_curve25519(pk, secret_key.data() + 32) != 0 ||
+      crypto_sign_ed25519_sk_to_curve25519(sk.mutable_data(), secret_key.data()) != 0) {
+    return Internal("the node key has no X25519 form");
+  }
+  std::string plain(sealed.size() - crypto_box_SEALBYTES, '\0');
+  if (crypto_box_seal_open(reinterpret_cast<unsigned char*>(plain.data()), Bytes(sealed), sealed.size(), pk,
+                           sk.data()) != 0) {
+    return Corruption("a sealed box does not open with this node's key");
+  }
+  return plain;
+}
+
 bool VerifySignature(std::string_view public_key, std::string_view message,
                      std::string_view signature) {
   if (public_key.size() != kSignPublicKeySize || signature.size() != kSignatureSize) return false;

@@ -27,9 +27,6 @@ Status Vault::RotateKek(const RequestContext& rc, FieldClass cls) {
   return Status::Ok();
 }
 
-namespace {
-
-// "KIND" or "KIND:REFERENCE": why a case is destroyed.
 bool IsValidShredReason(std::string_view reason) {
   static constexpr std::string_view kKinds[] = {"lawful_request", "retention", "consent_withdrawn", "court_order",
                                                 "data_subject_request"};
@@ -38,6 +35,8 @@ bool IsValidShredReason(std::string_view reason) {
   if (std::find(std::begin(kKinds), std::end(kKinds), kind) == std::end(kKinds)) return false;
   return std::none_of(reason.begin(), reason.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
+
+namespace {
 
 std::string ReceiptKey(std::string_view case_id) { return "d/" + std::string(case_id); }
 
@@ -84,6 +83,7 @@ Status Vault::ShredCase(const RequestContext& rc, std::string_view case_id, std:
   }
   EvidenceShredCounts evidence;
   BRANKAS_RETURN_IF_ERROR(StageEvidenceShred(impl, case_id, &req.batch, &evidence));
+  StageStatisticsFacetDelete(case_id, &req.batch);
   uint64_t base = meta->version;
   meta->version = base + 1;
   meta->shredded = true;

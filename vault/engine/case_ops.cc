@@ -116,6 +116,7 @@ Result<CaseSummary> Vault::CreateCase(const RequestContext& rc, const FieldValue
   BRANKAS_ASSIGN_OR_RETURN(auto case_keys, impl.keys->CreateCaseKeys(meta.case_id, &req.batch));
   BRANKAS_RETURN_IF_ERROR(
       StageFieldWrites(impl, meta, rc, *validated, meta.version, now, &req.batch, &case_keys));
+  BRANKAS_RETURN_IF_ERROR(StageStatisticsFacet(impl, meta, *validated, /*new_case=*/true, &req.batch));
   req.batch.Put(Column::kRecords, CaseMetaKey(meta.case_id), EncodeCaseMeta(meta));
   req.expectations.push_back({Column::kRecords, CaseMetaKey(meta.case_id), 0, meta.version});
   AuditEntry e = impl.Entry(rc, kAction, meta.case_id, "allow");
@@ -324,6 +325,13 @@ Result<CaseSummary> Vault::UpdateCase(const RequestContext& rc, std::string_view
   if (meta->closed) {
     return impl.Refuse(rc, kAction, case_id, FailedPrecondition("the case is closed: reopen it first"));
   }
+  for (const auto& [def, value] : *validated) {
+    if ((meta->shredded_classes & (1u << static_cast<unsigned>(def->cls))) != 0) {
+      return impl.Refuse(rc, kAction, case_id,
+                         FailedPrecondition("the class of a field was crypto-shredded in this case"),
+                         {def->name});
+    }
+  }
   if (expected_version != meta->version) {
     return impl.Refuse(rc, kAction, case_id,
                        Conflict("the case changed since version " + std::to_string(expected_version) +
@@ -335,6 +343,7 @@ Result<CaseSummary> Vault::UpdateCase(const RequestContext& rc, std::string_view
   meta->version = base + 1;
   meta->updated_us = now;
   BRANKAS_RETURN_IF_ERROR(StageFieldWrites(impl, *meta, rc, *validated, meta->version, now, &req.batch));
+  BRANKAS_RETURN_IF_ERROR(StageStatisticsFacet(impl, *meta, *validated, /*new_case=*/false, &req.batch));
   req.batch.Put(Column::kRecords, CaseMetaKey(case_id), EncodeCaseMeta(*meta));
   req.expectations.push_back({Column::kRecords, CaseMetaKey(case_id), base, meta->version});
   AuditEntry e = impl.Entry(rc, kAction, case_id, "allow");
@@ -356,6 +365,9 @@ Result<std::vector<FieldVersion>> Vault::FieldHistory(const RequestContext& rc, 
   const FieldDef* def = impl.schema.Find(field);
   if (def == nullptr) return impl.Refuse(rc, kAction, case_id, InvalidArgument("unknown field"));
   std::vector<std::string> names = {def->name};
+  if (meta->shredded || (meta->shredded_classes & (1u << static_cast<unsigned>(def->cls))) != 0) {
+    return impl.Refuse(rc, kAction, case_id, NotFound("the field's class was crypto-shredded"), names);
+  }
   BRANKAS_ASSIGN_OR_RETURN(auto grants, impl.GrantsOf(case_id));
   auto state = meta->fields.find(def->name);
   std::string writer = state == meta->fields.end() ? "" : state->second.writer;

@@ -7,13 +7,16 @@
 namespace brankas {
 namespace {
 constexpr uint8_t kMetaFormat = 1;
+constexpr uint8_t kMetaFormatClassShred = 2;  // kMetaFormat + u32 shredded_classes at the end
+constexpr uint32_t kShreddableClasses =
+    ((1u << kFieldClassCount) - 1) & ~(1u << static_cast<unsigned>(FieldClass::kAdministrative));
 constexpr uint8_t kSealedFieldsFormat = 1;
 constexpr uint32_t kMaxFields = 4096;
 }  // namespace
 
 std::string EncodeCaseMeta(const CaseMeta& m) {
   Writer w;
-  w.U8(kMetaFormat);
+  w.U8(m.shredded_classes == 0 ? kMetaFormat : kMetaFormatClassShred);
   w.U64(m.version);  // must stay right after the format byte (VersionOfRecord)
   w.Bytes(m.case_id);
   w.Bytes(m.unit);
@@ -34,6 +37,7 @@ std::string EncodeCaseMeta(const CaseMeta& m) {
     w.I64(f.time_us);
     w.Bytes(f.blind_tag);
   }
+  if (m.shredded_classes != 0) w.U32(m.shredded_classes);
   return w.Take();
 }
 
@@ -42,7 +46,9 @@ Result<CaseMeta> DecodeCaseMeta(std::string_view bytes) {
   CaseMeta m;
   uint8_t format = 0, stage = 0;
   uint32_t count = 0;
-  if (!r.U8(&format) || format != kMetaFormat) return Corruption("case metadata: unknown format");
+  if (!r.U8(&format) || (format != kMetaFormat && format != kMetaFormatClassShred)) {
+    return Corruption("case metadata: unknown format");
+  }
   r.U64(&m.version);
   r.Bytes(&m.case_id);
   r.Bytes(&m.unit);
@@ -67,6 +73,10 @@ Result<CaseMeta> DecodeCaseMeta(std::string_view bytes) {
       return Corruption("case metadata: truncated");
     }
     m.fields.emplace(std::move(name), std::move(f));
+  }
+  if (format == kMetaFormatClassShred &&
+      (!r.U32(&m.shredded_classes) || m.shredded_classes == 0 || (m.shredded_classes & ~kShreddableClasses) != 0)) {
+    return Corruption("case metadata: malformed shredded classes");
   }
   if (!r.Done() || m.version == 0) return Corruption("case metadata: malformed");
   return m;

@@ -42,6 +42,12 @@ struct CaseMeta {
   bool closed = false;
   bool legal_hold = false;
   bool shredded = false;
+  // Field classes crypto-shredded on their own (Vault::ShredClasses): bit
+  // 1 << static_cast<int>(cls); never administrative. Their data keys are gone
+  // and their fields dropped from `fields`. Stored only when non-zero (format
+  // 2: format 1 followed by u32 shredded_classes), so a case never shredded by
+  // class keeps the format-1 bytes older builds read.
+  uint32_t shredded_classes = 0;
   std::map<std::string, FieldState> fields;
 };
 

@@ -43,6 +43,7 @@ void ExpectSameMeta(const CaseMeta& a, const CaseMeta& b) {
   EXPECT_EQ(a.closed, b.closed);
   EXPECT_EQ(a.legal_hold, b.legal_hold);
   EXPECT_EQ(a.shredded, b.shredded);
+  EXPECT_EQ(a.shredded_classes, b.shredded_classes);
   ASSERT_EQ(a.fields.size(), b.fields.size());
   for (auto ia = a.fields.begin(), ib = b.fields.begin(); ia != a.fields.end(); ++ia, ++ib) {
     EXPECT_EQ(ia->first, ib->first);
@@ -103,6 +104,35 @@ TEST(CaseRecordTest, VersionZeroUnknownFormatAndBadStageAreCorruption) {
   CaseMeta staged = SampleMeta();
   staged.stage = static_cast<Stage>(kStageCount);
   EXPECT_EQ(DecodeCaseMeta(EncodeCaseMeta(staged)).status().code(), Code::kCorruption);
+}
+
+TEST(CaseRecordTest, ShreddedClassesUseFormatTwoAndLeaveFormatOneAlone) {
+  const std::string plain = EncodeCaseMeta(SampleMeta());
+  EXPECT_EQ(plain[0], '\x01');  // never shredded by class: the bytes older builds read
+  CaseMeta m = SampleMeta();
+  m.shredded_classes = (1u << static_cast<int>(FieldClass::kMedical)) |
+                       (1u << static_cast<int>(FieldClass::kPsychological));
+  const std::string two = EncodeCaseMeta(m);
+  EXPECT_EQ(two[0], '\x02');
+  EXPECT_EQ(two.size(), plain.size() + 4);
+  auto d = DecodeCaseMeta(two);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ExpectSameMeta(m, *d);
+  for (size_t n = 0; n < two.size(); ++n) {
+    EXPECT_EQ(DecodeCaseMeta(std::string_view(two).substr(0, n)).status().code(), Code::kCorruption) << n;
+  }
+  // Administrative is never shredded by class; unknown class bits are corruption.
+  CaseMeta admin = SampleMeta();
+  admin.shredded_classes = 1u << static_cast<int>(FieldClass::kAdministrative);
+  EXPECT_EQ(DecodeCaseMeta(EncodeCaseMeta(admin)).status().code(), Code::kCorruption);
+  CaseMeta unknown = SampleMeta();
+  unknown.shredded_classes = 1u << kFieldClassCount;
+  EXPECT_EQ(DecodeCaseMeta(EncodeCaseMeta(unknown)).status().code(), Code::kCorruption);
+  // Format 2 without the classes (or with none) is corruption too.
+  std::string empty_two = plain;
+  empty_two[0] = '\x02';
+  EXPECT_EQ(DecodeCaseMeta(empty_two).status().code(), Code::kCorruption);
+  EXPECT_EQ(DecodeCaseMeta(empty_two + std::string(4, '\0')).status().code(), Code::kCorruption);
 }
 
 TEST(CaseRecordTest, EveryTruncationIsCorruption) {

@@ -137,6 +137,9 @@ Result<Authorized> Authorize(Vault::Impl& impl, const RequestContext& rc, std::s
   auto meta = impl.LoadCase(case_id);
   if (!meta.ok()) return refuse(meta.status());
   if (meta->shredded) return refuse(NotFound("the case was crypto-shredded"));
+  if ((meta->shredded_classes & (1u << static_cast<unsigned>(FieldClass::kLegalEvidence))) != 0) {
+    return refuse(NotFound("the case's legal evidence was crypto-shredded"));
+  }
   BRANKAS_ASSIGN_OR_RETURN(auto grants, impl.GrantsOf(case_id));
   Decision d = impl.policy.Decide(rc.principal, action, FieldClass::kLegalEvidence, impl.ContextOf(*meta), grants,
                                   impl.NowSeconds());
@@ -249,7 +252,9 @@ Result<EvidenceInfo> EvidenceUpload::Finish() {
   // The case may have changed while the bytes arrived.
   auto meta = impl.LoadCase(case_id);
   if (!meta.ok()) return fail(meta.status());
-  if (meta->shredded) return fail(NotFound("the case was crypto-shredded during the upload"));
+  if (meta->shredded || (meta->shredded_classes & (1u << static_cast<unsigned>(FieldClass::kLegalEvidence))) != 0) {
+    return fail(NotFound("the case's evidence was crypto-shredded during the upload"));
+  }
   if (meta->closed) return fail(FailedPrecondition("the case was closed during the upload"));
 
   CommitRequest req;

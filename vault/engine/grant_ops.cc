@@ -125,6 +125,52 @@ Result<Grant> DecodeGrant(std::string_view bytes, uint64_t* version) {
   return g;
 }
 
+Result<std::vector<Grant>> Vault::ListGrants(const RequestContext& rc, std::string_view case_id) {
+  Impl& impl = *impl_;
+  BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
+  constexpr std::string_view kAction = "grant.list";
+  constexpr size_t kMaxScanned = 200'000;
+  const std::string& me = rc.principal.user;
+  auto mine = [&](const Grant& g) { return g.grantee == me || g.requested_by == me; };
+  std::vector<Grant> out;
+  if (!case_id.empty()) {
+    // A case's grants: for those who request or approve them there (its owner,
+    // a supervisor of its unit); anyone else sees only their own.
+    auto meta = impl.LoadCase(case_id);
+    if (!meta.ok()) return impl.Refuse(rc, kAction, case_id, meta.status());
+    CaseContext ctx = impl.ContextOf(*meta);
+    const bool handles =
+        impl.policy.DecideOperation(rc.principal, Policy::Operation::kRequestGrant, &ctx).allowed ||
+        impl.policy.DecideOperation(rc.principal, Policy::Operation::kApproveGrant, &ctx).allowed;
+    auto grants = impl.GrantsOf(case_id);
+    if (!grants.ok()) return impl.Refuse(rc, kAction, case_id, grants.status());
+    for (Grant& g : *grants) {
+      if (handles || mine(g)) out.push_back(std::move(g));
+    }
+    if (!handles && out.empty()) {
+      return impl.Refuse(rc, kAction, case_id, PermissionDenied("you handle no grant of this case"));
+    }
+  } else {
+    size_t scanned = 0;
+    Status bad = Status::Ok();
+    BRANKAS_RETURN_IF_ERROR(impl.store->Scan(Column::kAcl, "g/", {}, [&](std::string_view, std::string_view v) {
+      uint64_t version = 0;
+      auto g = DecodeGrant(v, &version);
+      if (!g.ok()) {
+        bad = g.status();
+        return false;
+      }
+      if (mine(*g)) out.push_back(std::move(*g));
+      return ++scanned < kMaxScanned && out.size() < 10'000;
+    }));
+    if (!bad.ok()) return impl.Refuse(rc, kAction, "", bad);
+  }
+  AuditEntry e = impl.Entry(rc, kAction, case_id, "allow");
+  e.detail = "grants=" + std::to_string(out.size());
+  BRANKAS_RETURN_IF_ERROR(impl.AuditOnly({std::move(e)}));
+  return out;
+}
+
 Result<std::vector<Grant>> Vault::Impl::GrantsOf(std::string_view case_id) {
   std::vector<std::string> ids;
   const std::string prefix = GrantByCasePrefix(case_id);

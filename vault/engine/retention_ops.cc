@@ -1,6 +1,8 @@
 // Retention (issue #5): which closed cases have outlived their retention
-// period, and their crypto-shredding with a signed receipt each. Periods come
-// from VaultOptions::retention (the unit config's [retention]).
+// period, and their crypto-shredding with a signed receipt each; and, for a
+// case not yet due whole, which of its field classes have outlived their own
+// period (data minimisation: Vault::ShredClasses). Periods come from
+// VaultOptions::retention (the unit config's [retention]).
 #include <algorithm>
 
 #include "brankas/crypto.h"
@@ -79,7 +81,24 @@ Result<std::vector<RetentionItem>> Vault::ReviewRetention(const RequestContext& 
       period = std::max(period, min->second);
     }
     item.due_at = item.closed_since + period * kSecondsPerYear;
-    if (item.due_at <= now_s) due.push_back(std::move(item));
+    if (item.due_at <= now_s) {
+      due.push_back(std::move(item));
+      continue;
+    }
+    // Not due whole: the field classes past their own (shorter) period.
+    int64_t first_due = 0;
+    for (const auto& [field_class, class_years] : policy.years_by_field_class) {
+      const uint32_t bit = 1u << static_cast<unsigned>(field_class);
+      if (class_years <= 0 || field_class == FieldClass::kAdministrative || (m.shredded_classes & bit) != 0) continue;
+      const int64_t at = item.closed_since + class_years * kSecondsPerYear;
+      if (at > now_s) continue;
+      item.classes.emplace_back(FieldClassName(field_class));
+      first_due = first_due == 0 ? at : std::min(first_due, at);
+    }
+    if (!item.classes.empty()) {
+      item.due_at = first_due;
+      due.push_back(std::move(item));
+    }
   }
 
   size_t shredded = 0, held = 0;
@@ -90,7 +109,14 @@ Result<std::vector<RetentionItem>> Vault::ReviewRetention(const RequestContext& 
     }
     if (!shred || shredded >= kMaxShredPerRun) continue;
     std::string receipt;
-    Status s = ShredCase(rc, item.case_id, "retention:" + item.retention_class, &receipt);
+    Status s;
+    if (item.classes.empty()) {
+      s = ShredCase(rc, item.case_id, "retention:" + item.retention_class, &receipt);
+    } else {
+      std::vector<FieldClass> classes;
+      for (const std::string& name : item.classes) classes.push_back(*ParseFieldClass(name));
+      s = ShredClasses(rc, item.case_id, classes, "retention:field_classes", &receipt);
+    }
     if (!s.ok()) {
       item.problem = CodeName(s.code());
       continue;

@@ -503,6 +503,28 @@ TEST_F(VaultAccessTest, RevokedGrantStopsAccess) {
   EXPECT_EQ(revokes[0].grant_id, g.id);
 }
 
+TEST_F(VaultAccessTest, GrantListsShowEachPersonTheGrantsTheyHandle) {
+  const int64_t now = fx.NowSeconds();
+  Grant g = RequestGrantFor("polisi1", {FieldClass::kIncident}, now, now + 3600);
+  auto ids = [](const Result<std::vector<Grant>>& r) {
+    std::vector<std::string> out;
+    if (r.ok()) {
+      for (const Grant& x : *r) out.push_back(x.id);
+    }
+    return out;
+  };
+  const std::vector<std::string> just_g = {g.id};
+  EXPECT_EQ(ids(vault().ListGrants(Rina(), case_id)), just_g);        // the owner, by case
+  EXPECT_EQ(ids(vault().ListGrants(Rina(), "")), just_g);             // ... and as requester
+  EXPECT_EQ(ids(vault().ListGrants(Supervisor(), case_id)), just_g);  // who approves
+  EXPECT_EQ(ids(vault().ListGrants(Legal(), "")), just_g);            // the grantee's own
+  EXPECT_EQ(ids(vault().ListGrants(Legal(), case_id)), just_g);
+  EXPECT_TRUE(vault().ListGrants(Supervisor(), "")->empty());         // none of his own
+  ExpectRefused(vault().ListGrants(Agus(), case_id), Code::kPermissionDenied, "another case worker");
+  EXPECT_EQ(Audit("rina", "grant.list", "allow").size(), 1u);  // by case (Audit() filters on it)
+  EXPECT_EQ(Audit("agus", "grant.list", "deny").size(), 1u);
+}
+
 TEST_F(VaultAccessTest, GrantRequestsAreCheckedAndOnlyTheOwnerRequests) {
   const int64_t now = fx.NowSeconds();
   GrantRequest req;

@@ -29,6 +29,8 @@ struct Vault::Impl {
   std::atomic<uint64_t> failed_unseal_attempts{0};
   std::unique_ptr<AuthState> auth;          // users and sessions; thread-safe itself
   RetentionPolicy retention;
+  std::map<std::string, std::string> referral_peers;  // unit -> Ed25519 public key
+  StatisticsOptions statistics;
 
   Impl(Schema s, Policy p) : schema(std::move(s)), policy(std::move(p)) {}
 
@@ -67,6 +69,19 @@ struct EvidenceShredCounts {
   uint64_t attachments = 0, chunks = 0;
 };
 Status StageEvidenceShred(Vault::Impl& impl, std::string_view case_id, Batch* batch, EvidenceShredCounts* counts);
+
+// The statistics facet of a case (engine/statistics_facet.h, statistics_ops.cc):
+// derived from the values a create or update writes (and, for an update, the
+// case's stored facet; never from a stored field) and put into its batch. An
+// update touching no field the facet uses, or a case that has no facet (made
+// before facets existed), stages nothing. The shred's batch deletes it.
+Status StageStatisticsFacet(Vault::Impl& impl, const CaseMeta& meta,
+                            const std::vector<std::pair<const FieldDef*, std::string>>& written, bool new_case,
+                            Batch* batch);
+void StageStatisticsFacetDelete(std::string_view case_id, Batch* batch);
+
+// "KIND" or "KIND:REFERENCE": why a case, or classes of it, are destroyed (admin_ops.cc).
+bool IsValidShredReason(std::string_view reason);
 
 // Grants are stored in the acl column family:
 //   "g/" grant_id -> EncodeGrant (versioned record)

@@ -96,6 +96,9 @@ Result<InitResult> Vault::Initialize(VaultOptions options, const InitOptions& in
 Result<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   BRANKAS_RETURN_IF_ERROR(InitCrypto());
   if (options.schema_path.empty()) return InvalidArgument("schema_path is required");
+  if (options.statistics.suppression_threshold < 2 || options.statistics.suppression_threshold > 1000) {
+    return InvalidArgument("the statistics suppression threshold must be between 2 and 1000");
+  }
   BRANKAS_ASSIGN_OR_RETURN(Schema schema, Schema::LoadFile(options.schema_path));
   BRANKAS_ASSIGN_OR_RETURN(Policy policy, LoadPolicy(options));
   BRANKAS_ASSIGN_OR_RETURN(auto store, OpenStoreFor(options, /*create=*/false));
@@ -107,6 +110,8 @@ Result<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   impl->unit = *unit;
   impl->now_us = options.now_us ? options.now_us : SystemNowUs;
   impl->retention = options.retention;
+  impl->referral_peers = options.referral_peers;
+  impl->statistics = options.statistics;
   BRANKAS_ASSIGN_OR_RETURN(impl->keys, KeyRing::Load(*impl->store));
   impl->node_public_key = impl->keys->node_public_key();
   AuditChainOptions chain_options;
@@ -274,6 +279,11 @@ CaseSummary Vault::Impl::Summarize(const CaseMeta& m) const {
   s.updated_us = m.updated_us;
   s.closed = m.closed;
   s.legal_hold = m.legal_hold;
+  for (FieldClass cls : kAllFieldClasses) {
+    if ((m.shredded_classes & (1u << static_cast<unsigned>(cls))) != 0) {
+      s.shredded_classes.emplace_back(FieldClassName(cls));
+    }
+  }
   return s;
 }
 

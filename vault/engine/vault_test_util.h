@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <map>
 
 #include "brankas/vault.h"
 #include "testing/source_dir.h"
@@ -35,6 +36,7 @@ class VaultFixture {
     o.checkpoint_every_entries = 50;
     o.now_us = [this] { return now_us_.load(); };
     o.password_argon = FastArgon();
+    o.referral_peers = referral_peers;
     return o;
   }
 
@@ -65,6 +67,8 @@ class VaultFixture {
   const std::string& unit() const { return unit_; }
   void AdvanceSeconds(int64_t s) { now_us_ += s * 1'000'000; }
   int64_t NowSeconds() const { return now_us_.load() / 1'000'000; }
+
+  std::map<std::string, std::string> referral_peers;  // VaultOptions::referral_peers at the next open
 
  private:
   TempDir dir_;

@@ -12,6 +12,12 @@ namespace {
 
 bool Pending(const std::weak_ptr<const void>& token) { return !token.expired(); }
 
+// The classes of `case_id` shredded on their own, 0 when none.
+uint32_t ShreddedClassesOf(const std::map<std::string, uint32_t, std::less<>>& shredded, std::string_view case_id) {
+  auto it = shredded.find(case_id);
+  return it == shredded.end() ? 0 : it->second;
+}
+
 }  // namespace
 
 Result<KeyRing::CaseKeys> KeyRing::CreateCaseKeys(std::string_view case_id, Batch* batch) {
@@ -53,6 +59,9 @@ Result<KeyRing::CaseKeys> KeyRing::DataKeys(std::string_view case_id, uint32_t c
     std::lock_guard<std::mutex> lock(mu_);
     if (state_ == nullptr) return Sealed("vault is sealed");
     if (shredded_.count(case_id) != 0) return NotFound("case keys were shredded");
+    if ((ShreddedClassesOf(shredded_classes_, case_id) & classes) != 0) {
+      return NotFound("the data key of this case and class was shredded");
+    }
     for (FieldClass cls : kAllFieldClasses) {
       const size_t c = static_cast<size_t>(cls);
       if ((classes & (1u << c)) == 0) continue;
@@ -70,6 +79,9 @@ Result<KeyRing::CaseKeys> KeyRing::DataKeys(std::string_view case_id, uint32_t c
   std::lock_guard<std::mutex> lock(mu_);
   if (state_ == nullptr) return Sealed("vault is sealed");
   if (shredded_.count(case_id) != 0) return NotFound("case keys were shredded");
+  if ((ShreddedClassesOf(shredded_classes_, case_id) & classes) != 0) {
+    return NotFound("the data key of this case and class was shredded");
+  }
   for (FieldClass cls : kAllFieldClasses) {
     const size_t c = static_cast<size_t>(cls);
     if ((missing & (1u << c)) == 0) continue;
@@ -122,7 +134,7 @@ Result<KeyRing::KekRotation> KeyRing::PrepareKekRotation(FieldClass cls) {
   // other writer touches a case's record after its creation (shredding waits
   // for the rotation), so nothing is lost.
   const size_t c = static_cast<size_t>(cls);
-  std::vector<std::pair<std::string, std::string>> rewrapped;  // (case id, record)
+  std::vector<std::pair<std::string, CaseKeysRecord>> rewrapped;  // (case id, record)
   Status failed;
   BRANKAS_RETURN_IF_ERROR(store_.Scan(
       Column::kKeys, kDataKeyPrefix, "", [&](std::string_view key, std::string_view value) {
@@ -145,7 +157,7 @@ Result<KeyRing::KekRotation> KeyRing::PrepareKekRotation(FieldClass cls) {
         }
         entry = {rotation.version,
                  AeadSeal(*new_kek, data_key->view(), DataKeyAd(unit_, case_id, cls, rotation.version))};
-        rewrapped.emplace_back(case_id, EncodeCaseKeysRecord(*record));
+        rewrapped.emplace_back(case_id, std::move(*record));
         return true;
       }));
   BRANKAS_RETURN_IF_ERROR(failed);
@@ -155,7 +167,12 @@ Result<KeyRing::KekRotation> KeyRing::PrepareKekRotation(FieldClass cls) {
     // Shredded before this rotation began, its delete maybe not committed yet:
     // a rewrap must not bring the key back.
     if (shredded_.count(case_id) != 0) continue;
-    rotation.batch.Put(Column::kKeys, DataKeyKey(case_id), std::move(record));
+    // Likewise for classes shredded on their own.
+    const uint32_t gone = ShreddedClassesOf(shredded_classes_, case_id);
+    for (size_t c2 = 0; c2 < record.size(); ++c2) {
+      if ((gone & (1u << c2)) != 0) record[c2] = DataKeyRecord{};
+    }
+    rotation.batch.Put(Column::kKeys, DataKeyKey(case_id), EncodeCaseKeysRecord(record));
     ++rotation.rewrapped;
   }
   return rotation;
@@ -181,6 +198,35 @@ Status KeyRing::ShredCase(std::string_view case_id, Batch* batch) {
   shredded_.emplace(case_id);
   cache_->EraseCase(case_id);
   batch->Delete(Column::kKeys, DataKeyKey(case_id));
+  return Status::Ok();
+}
+
+Status KeyRing::ShredClasses(std::string_view case_id, uint32_t classes, Batch* batch) {
+  if (case_id.empty()) return InvalidArgument("case id must not be empty");
+  if (batch == nullptr) return InvalidArgument("batch is required");
+  const uint32_t all = (1u << kFieldClassCount) - 1;
+  const uint32_t administrative = 1u << static_cast<unsigned>(FieldClass::kAdministrative);
+  if (classes == 0 || (classes & ~all) != 0 || (classes & administrative) != 0) {
+    return InvalidArgument("shred one or more field classes other than administrative");
+  }
+  // The record is read under the lock (a rare operation): a rotation either
+  // finished before (its rewrap is what is read) or is outstanding (refused);
+  // one prepared later drops these classes from its rewrap.
+  std::lock_guard<std::mutex> lock(mu_);
+  if (Pending(rotation_pending_)) {
+    return Unavailable("a KEK rotation is outstanding; retry after it is committed");
+  }
+  if (shredded_.count(case_id) != 0) return NotFound("case keys were shredded");
+  BRANKAS_ASSIGN_OR_RETURN(std::optional<std::string> stored, store_.Get(Column::kKeys, DataKeyKey(case_id)));
+  if (!stored.has_value()) return NotFound("no data keys for this case");
+  BRANKAS_ASSIGN_OR_RETURN(CaseKeysRecord record, DecodeCaseKeysRecord(*stored));
+  const uint32_t gone = ShreddedClassesOf(shredded_classes_, case_id) | classes;
+  for (size_t c = 0; c < record.size(); ++c) {
+    if ((gone & (1u << c)) != 0) record[c] = DataKeyRecord{};
+  }
+  shredded_classes_[std::string(case_id)] = gone;
+  cache_->EraseCase(case_id);
+  batch->Put(Column::kKeys, DataKeyKey(case_id), EncodeCaseKeysRecord(record));
   return Status::Ok();
 }
 

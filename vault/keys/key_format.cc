@@ -156,6 +156,7 @@ Result<CaseKeysRecord> DecodeCaseKeysRecord(std::string_view record) {
 }
 
 std::string RootCheckInput(std::string_view unit) { return Ad("brankas/root-check/v1", unit); }
+std::string StatisticsKeyInput(std::string_view unit) { return Ad("brankas/statistics-key/v1", unit); }
 std::string PassphraseRootAd(std::string_view unit) { return Ad("brankas/root/passphrase", unit); }
 std::string SignKeyAd(std::string_view unit) { return Ad("brankas/node/sign-key", unit); }
 std::string IndexKeyAd(std::string_view unit) { return Ad("brankas/index-key", unit); }

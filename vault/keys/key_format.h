@@ -77,6 +77,8 @@ Result<CaseKeysRecord> DecodeCaseKeysRecord(std::string_view record);
 
 // Associated data / hash inputs.
 std::string RootCheckInput(std::string_view unit);
+// Keyed by the root key: the unit's statistics key (records "st/", derived, never stored).
+std::string StatisticsKeyInput(std::string_view unit);
 std::string PassphraseRootAd(std::string_view unit);
 std::string SignKeyAd(std::string_view unit);
 std::string IndexKeyAd(std::string_view unit);

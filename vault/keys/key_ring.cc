@@ -152,6 +152,9 @@ Result<std::unique_ptr<KeyRing::Unsealed>> KeyRing::OpenHierarchy(const SecretKe
   for (FieldClass cls : kAllFieldClasses) {
     BRANKAS_RETURN_IF_ERROR(LoadKeks(store_, root, unit_, cls, state.get()));
   }
+  std::string statistics = Blake2b256Keyed(root, StatisticsKeyInput(unit_));
+  state->statistics_key = SecretKey::FromBytes(statistics);
+  WipeString(statistics);
   return state;
 }
 
@@ -206,6 +209,12 @@ Result<std::string> KeyRing::Sign(std::string_view message) const {
   return brankas::Sign(state_->sign_secret, message);
 }
 
+Result<std::string> KeyRing::OpenSealedForNode(std::string_view sealed) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ == nullptr) return Sealed("vault is sealed");
+  return OpenSealedWithSigningKey(state_->sign_secret, sealed);
+}
+
 Result<std::string> KeyRing::BlindIndex(std::string_view field,
                                         std::string_view normalized_value) const {
   // Framed like codec.h's Writer::Bytes, built in one allocation so no
@@ -225,6 +234,20 @@ Result<std::string> KeyRing::BlindIndex(std::string_view field,
   std::string out = Blake2b256Keyed(state_->index_key, input);
   WipeString(input);
   return out;
+}
+
+Result<std::string> KeyRing::SealStatistics(std::string_view plaintext, std::string_view ad) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ == nullptr) return Sealed("vault is sealed");
+  return AeadSeal(state_->statistics_key, plaintext, ad);
+}
+
+Result<std::string> KeyRing::OpenStatistics(std::string_view sealed, std::string_view ad) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (state_ == nullptr) return Sealed("vault is sealed");
+  auto plain = AeadOpen(state_->statistics_key, sealed, ad);
+  if (!plain.ok()) return Corruption("a stored statistics facet failed authentication");
+  return plain;
 }
 
 Result<uint32_t> KeyRing::KekVersion(FieldClass cls) const {

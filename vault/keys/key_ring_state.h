@@ -18,6 +18,7 @@ struct KeyRing::Unsealed {
   SecretKey root;
   SecretKey sign_secret;  // Ed25519, 64 bytes
   SecretKey index_key;
+  SecretKey statistics_key;  // derived from the root (StatisticsKeyInput), never stored
   // Every KEK version of every class (old versions still unwrap data keys
   // created before a rotation committed).
   std::map<std::pair<FieldClass, uint32_t>, std::shared_ptr<const SecretKey>> keks;

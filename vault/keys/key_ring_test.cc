@@ -436,6 +436,74 @@ TEST_F(KeyRingTest, ShredBeforeRotationCommitIsNotResurrected) {
   EXPECT_FALSE(store_->Get(Column::kKeys, DataKeyKey("case-a"))->has_value());
 }
 
+TEST_F(KeyRingTest, ShredClassesDropsOnlyThoseClasses) {
+  Init("correct horse");
+  auto ring = Unsealed();
+  CreateCase(*ring, "case-a");
+  const uint32_t medical = 1u << static_cast<int>(FieldClass::kMedical);
+  const uint32_t administrative = 1u << static_cast<int>(FieldClass::kAdministrative);
+  Batch bad;
+  EXPECT_EQ(ring->ShredClasses("case-a", 0, &bad).code(), Code::kInvalidArgument);
+  EXPECT_EQ(ring->ShredClasses("case-a", administrative | medical, &bad).code(), Code::kInvalidArgument);
+  EXPECT_EQ(ring->ShredClasses("case-a", 1u << kFieldClassCount, &bad).code(), Code::kInvalidArgument);
+  EXPECT_EQ(ring->ShredClasses("case-x", medical, &bad).code(), Code::kNotFound);
+  EXPECT_TRUE(bad.mutations().empty());
+
+  ASSERT_TRUE(ring->DataKey("case-a", FieldClass::kMedical).ok());  // cached
+  Batch batch;
+  ASSERT_TRUE(ring->ShredClasses("case-a", medical, &batch).ok());
+  EXPECT_EQ(batch.mutations().size(), 1u);
+  // Refused at once, before the commit (fail closed).
+  EXPECT_EQ(ring->DataKey("case-a", FieldClass::kMedical).status().code(), Code::kNotFound);
+  EXPECT_EQ(ring->DataKeys("case-a", medical | (1u << static_cast<int>(FieldClass::kIdentity))).status().code(),
+            Code::kNotFound);
+  Commit(batch);
+  auto record = DecodeCaseKeysRecord(Raw(Column::kKeys, DataKeyKey("case-a")));
+  ASSERT_TRUE(record.ok());
+  for (FieldClass cls : kAllFieldClasses) {
+    EXPECT_EQ((*record)[static_cast<size_t>(cls)].kek_version == 0, cls == FieldClass::kMedical)
+        << FieldClassName(cls);
+  }
+  ring.reset();
+  ring = Unsealed();
+  EXPECT_EQ(ring->DataKey("case-a", FieldClass::kMedical).status().code(), Code::kNotFound);
+  EXPECT_TRUE(ring->DataKey("case-a", FieldClass::kIdentity).ok());
+  // The whole case still shreds afterwards.
+  Batch whole;
+  ASSERT_TRUE(ring->ShredCase("case-a", &whole).ok());
+  Commit(whole);
+  EXPECT_FALSE(store_->Get(Column::kKeys, DataKeyKey("case-a"))->has_value());
+}
+
+TEST_F(KeyRingTest, ClassShredBeforeRotationCommitIsNotResurrected) {
+  Init("correct horse");
+  auto ring = Unsealed();
+  CreateCase(*ring, "case-a");
+  const uint32_t medical = 1u << static_cast<int>(FieldClass::kMedical);
+  {
+    auto pending = ring->PrepareKekRotation(FieldClass::kIdentity);
+    ASSERT_TRUE(pending.ok());
+    Batch refused;
+    EXPECT_EQ(ring->ShredClasses("case-a", medical, &refused).code(), Code::kUnavailable);
+  }  // dropped, never committed
+
+  Batch shred;
+  ASSERT_TRUE(ring->ShredClasses("case-a", medical, &shred).ok());
+  auto rotation = ring->PrepareKekRotation(FieldClass::kIdentity);
+  ASSERT_TRUE(rotation.ok());
+  Commit(shred);
+  Commit(rotation->batch);  // rewrapped from the record read before the shred committed
+  ring->ActivateKekRotation(std::move(rotation).value());
+  auto record = DecodeCaseKeysRecord(Raw(Column::kKeys, DataKeyKey("case-a")));
+  ASSERT_TRUE(record.ok());
+  EXPECT_EQ((*record)[static_cast<size_t>(FieldClass::kMedical)].kek_version, 0u);
+  EXPECT_EQ((*record)[static_cast<size_t>(FieldClass::kIdentity)].kek_version, 2u);
+  ring.reset();
+  ring = Unsealed();
+  EXPECT_EQ(ring->DataKey("case-a", FieldClass::kMedical).status().code(), Code::kNotFound);
+  EXPECT_TRUE(ring->DataKey("case-a", FieldClass::kIdentity).ok());
+}
+
 TEST_F(KeyRingTest, CorruptedDataKeyIsCorruptionNotCrash) {
   Init("correct horse");
   auto ring = Unsealed();

@@ -9,6 +9,7 @@
 #include "brankas/vault.h"
 #include "server/api_audit.h"
 #include "server/api_audit_tools.h"
+#include "server/api_statistics.h"
 #include "server/json_io.h"
 
 namespace brankas::server {
@@ -381,7 +382,7 @@ HttpResponse Api::Route(Call& c) {
   // only known names, never a segment the caller made up.
   static const std::set<std::string, std::less<>> kTops = {"sessions", "sys", "users", "cases",
                                                           "search", "grants", "audit", "replication",
-                                                          "retention"};
+                                                          "retention", "statistics", "referrals"};
   log->route = kTops.count(top) != 0 ? top : "unknown";
   if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0) {
     return refuse(Unauthenticated("a bearer token is required"));
@@ -436,11 +437,21 @@ HttpResponse Api::Route(Call& c) {
       Json j{{"case_id", i.case_id},         {"retention_class", i.retention_class}, {"module", i.module},
              {"closed_since", i.closed_since}, {"due_at", i.due_at},                 {"legal_hold", i.legal_hold},
              {"shredded", i.shredded}};
+      j["classes"] = i.classes;  // empty: the whole case; else only these field classes
       if (!i.receipt_sha256.empty()) j["receipt_sha256"] = i.receipt_sha256;
       if (!i.problem.empty()) j["problem"] = i.problem;
       list.push_back(std::move(j));
     }
     return JsonResponse(200, Json{{"due", list}});
+  }
+
+  // Statistics (issue #5): the de-identified export (server/api_statistics.h).
+  if (top == "statistics" && n == 2 && m == "GET") {
+    log->route = "statistics.export";
+    if (Status s = CheckStatisticsParams(c.target); !s.ok()) return refuse(s);
+    auto body = StatisticsAnswer(*vault_, c.rc, c.target);
+    if (!body.ok()) return fail(body.status());
+    return JsonResponse(200, *body);
   }
 
   // Replication (API.md): administrators and auditors; no case data in it.
@@ -585,6 +596,8 @@ HttpResponse Api::Route(Call& c) {
              {"fields", view->fields},
              {"masked", view->masked},
              {"withheld", view->withheld}};
+      // Classes crypto-shredded on their own: their fields are gone, not withheld.
+      if (!view->summary.shredded_classes.empty()) j["shredded_classes"] = view->summary.shredded_classes;
       HttpResponse r = JsonResponse(200, j);
       r.headers.emplace_back("Cache-Control", "no-store");
       return r;
@@ -634,6 +647,14 @@ HttpResponse Api::Route(Call& c) {
       r.content_type = "application/vnd.brankas.evidence-bundle";
       c.streams->body = std::move(*bundle);
       return r;
+    }
+    if (n == 4 && c.seg(3) == "class-destruction-receipts" && m == "GET") {
+      log->route = "cases.class_destruction_receipts";
+      auto receipts = vault_->ClassDestructionReceipts(c.rc, id);
+      if (!receipts.ok()) return fail(receipts.status());
+      Json list = Json::array();
+      for (const std::string& text : *receipts) list.push_back(Json::parse(text));
+      return JsonResponse(200, Json{{"case_id", id}, {"receipts", list}});
     }
     if (n == 4 && c.seg(3) == "destruction-receipt" && m == "GET") {
       log->route = "cases.destruction_receipt";
@@ -710,16 +731,28 @@ HttpResponse Api::Route(Call& c) {
       } else if (verb == "shred") {
         log->route = "cases.shred";
         std::string reason;
+        std::vector<FieldClass> classes;  // empty: the whole case
         if (!c.req.body.empty()) {
-          if (Status s = parse_body({"reason"}); !s.ok()) return refuse(s);
+          if (Status s = parse_body({"reason", "classes"}); !s.ok()) return refuse(s);
           auto given = OptionalString(*c.body, "reason", kMaxTextBytes);
           if (!given.ok()) return refuse(given.status());
           reason = given->value_or("");
+          auto names = StringArray(*c.body, "classes", 16, kMaxNameBytes);
+          if (!names.ok()) return refuse(names.status());
+          auto parsed = ParseClasses(*names);
+          if (!parsed.ok()) return refuse(parsed.status());
+          if (c.body->contains("classes") && parsed->empty()) {
+            return refuse(InvalidArgument("\"classes\" names at least one field class"));
+          }
+          classes = std::move(*parsed);
         }
         std::string receipt;
-        Status s = vault_->ShredCase(c.rc, id, reason, &receipt);
+        Status s = classes.empty() ? vault_->ShredCase(c.rc, id, reason, &receipt)
+                                   : vault_->ShredClasses(c.rc, id, classes, reason, &receipt);
         if (!s.ok()) return fail(s);
-        return JsonResponse(200, Json{{"case_id", id}, {"shredded", true}, {"receipt", Json::parse(receipt)}});
+        Json out{{"case_id", id}, {"shredded", true}, {"receipt", Json::parse(receipt)}};
+        if (!classes.empty()) out["classes"] = Json::parse(receipt)["receipt"]["classes"];
+        return JsonResponse(200, out);
       } else {
         log->route = "cases";
         return refuse(NotFound("no such route"));
@@ -759,6 +792,38 @@ HttpResponse Api::Route(Call& c) {
 
   // Grants.
   if (top == "grants") {
+    if (n == 2 && m == "GET") {
+      // The list view, with a reminder of what ends within a day.
+      log->route = "grants.list";
+      std::string case_id;
+      if (const std::string* cs = c.target.Param("case"); cs != nullptr) case_id = *cs;
+      if (case_id.size() > kMaxIdBytes) return refuse(InvalidArgument("malformed case id"));
+      c.case_id = case_id;
+      auto grants = vault_->ListGrants(c.rc, case_id);
+      if (!grants.ok()) return fail(grants.status());
+      constexpr int64_t kSoonSeconds = 24 * 3600;
+      const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch()).count();
+      Json items = Json::array();
+      int64_t soon = 0;
+      for (const Grant& g : *grants) {
+        Json j = ToJson(g);
+        const bool approved = g.ApprovalCount() >= g.required_approvals;
+        const char* state = g.revoked ? "revoked"
+                            : now >= g.expires_at ? "expired"
+                            : !approved ? "pending"
+                            : now < g.not_before ? "not_yet"
+                                                 : "active";
+        j["state"] = state;
+        const bool open = !g.revoked && now < g.expires_at;
+        if (open) j["expires_in_s"] = g.expires_at - now;
+        const bool expiring = open && g.expires_at - now <= kSoonSeconds;
+        j["expiring_soon"] = expiring;
+        soon += expiring ? 1 : 0;
+        items.push_back(std::move(j));
+      }
+      return JsonResponse(200, Json{{"grants", items}, {"expiring_soon", soon}, {"soon_hours", kSoonSeconds / 3600}});
+    }
     if (n == 2 && m == "POST") {
       log->route = "grants.request";
       if (Status s = parse_body({"grantee", "grantee_role", "case_id", "classes", "not_before", "expires_at", "legal_basis"});
@@ -806,6 +871,66 @@ HttpResponse Api::Route(Call& c) {
       return JsonResponse(200, ToJson(*grant));
     }
     log->route = "grants";
+    return refuse(NotFound("no such route"));
+  }
+
+  // Referrals between units (brankas/referral.h).
+  if (top == "referrals") {
+    if (n == 2 && m == "POST") {
+      log->route = "referrals.create";
+      if (Status s = parse_body({"case_id", "to_unit", "classes", "expires_at"}); !s.ok()) return refuse(s);
+      auto case_id = RequiredString(*c.body, "case_id", kMaxIdBytes);
+      auto to = RequiredString(*c.body, "to_unit", kMaxIdBytes);
+      auto classes = StringArray(*c.body, "classes", 16, kMaxNameBytes);
+      auto exp = OptionalInt(*c.body, "expires_at");
+      for (const Status* s : {&case_id.status(), &to.status(), &classes.status(), &exp.status()}) {
+        if (!s->ok()) return refuse(*s);
+      }
+      c.case_id = *case_id;
+      auto cls = ParseClasses(*classes);
+      if (!cls.ok()) return refuse(cls.status());
+      auto ref = vault_->CreateReferral(c.rc, ReferralRequest{*case_id, *to, *cls, exp->value_or(0)});
+      if (!ref.ok()) return fail(ref.status());
+      return JsonResponse(201, ToJson(*ref));
+    }
+    if (n == 2 && m == "GET") {
+      log->route = "referrals.list";
+      auto list = vault_->ListReferrals(c.rc);
+      if (!list.ok()) return fail(list.status());
+      Json items = Json::array();
+      for (const ReferralInfo& r : *list) items.push_back(ToJson(r));
+      return JsonResponse(200, Json{{"referrals", items}});
+    }
+    if (n == 3 && m == "GET") {
+      log->route = "referrals.read";
+      auto view = vault_->ReadReferral(c.rc, c.seg(2));
+      if (!view.ok()) return fail(view.status());
+      return JsonResponse(200, Json{{"referral_id", c.seg(2)},
+                                    {"case_id", view->summary.case_id},
+                                    {"from_unit", view->summary.unit},
+                                    {"fields", view->fields},
+                                    {"masked", view->masked},
+                                    {"withheld", view->withheld}});
+    }
+    if (n == 4 && m == "POST" && c.seg(3) == "assign") {
+      log->route = "referrals.assign";
+      if (Status s = parse_body({"users"}); !s.ok()) return refuse(s);
+      auto users = StringArray(*c.body, "users", kMaxListItems, kMaxNameBytes);
+      if (!users.ok()) return refuse(users.status());
+      auto ref = vault_->AssignReferral(c.rc, c.seg(2), *users);
+      if (!ref.ok()) return fail(ref.status());
+      return JsonResponse(200, ToJson(*ref));
+    }
+    if (n == 4 && m == "POST" && c.seg(3) == "revoke") {
+      log->route = "referrals.revoke";
+      if (!c.req.body.empty()) {
+        if (Status s = parse_body({}); !s.ok()) return refuse(s);
+      }
+      auto ref = vault_->RevokeReferral(c.rc, c.seg(2));
+      if (!ref.ok()) return fail(ref.status());
+      return JsonResponse(200, ToJson(*ref));
+    }
+    log->route = "referrals";
     return refuse(NotFound("no such route"));
   }
 

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "brankas/evidence_bundle.h"
 #include "brankas/synth.h"
 #include "engine/vault_test_util.h"
 #include "server/json_io.h"
@@ -224,6 +225,61 @@ TEST_F(ApiTest, HealthMetricsAndLogout) {
   HttpResponse m = api_->Handle(r, &log);
   EXPECT_EQ(m.status, 200);
   EXPECT_NE(m.body.find("brankas_commit_groups_total"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace brankas::server
+
+namespace brankas::server {
+namespace {
+
+// A class shred over HTTP: POST /shred {"classes":[...]}, the summary's
+// shredded_classes, the class receipts, and a refused administrative class.
+TEST_F(ApiTest, ShredsFieldClassesAndServesTheirReceipts) {
+  UserInfo sri;
+  sri.user = "sri";
+  sri.role = Role::kSupervisor;
+  ASSERT_TRUE(fx_.vault().CreateUser(fx_.Ctx("root", Role::kAdmin), sri, kPassword).ok());
+  std::string ani = Login("ani");
+  std::string sup = Login("sri");
+  HttpResponse created = Call("POST", "/v1/cases",
+                              R"({"fields":{"name":"Siti Rahmawati","incident_date":"2026-01-02"}})", ani);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = Json::parse(created.body)["case_id"];
+  EXPECT_EQ(Call("GET", "/v1/cases/" + id + "/class-destruction-receipts", "", sup).status, 404);
+
+  HttpResponse admin = Call("POST", "/v1/cases/" + id + "/shred", R"({"classes":["administrative"]})", sup);
+  EXPECT_EQ(admin.status, 400) << admin.body;
+  HttpResponse unknown = Call("POST", "/v1/cases/" + id + "/shred", R"({"classes":["medicall"]})", sup);
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  HttpResponse none = Call("POST", "/v1/cases/" + id + "/shred", R"({"classes":[]})", sup);
+  EXPECT_EQ(none.status, 400) << none.body;
+  HttpResponse worker = Call("POST", "/v1/cases/" + id + "/shred", R"({"classes":["identity"]})", ani);
+  EXPECT_EQ(worker.status, 403) << worker.body;
+
+  HttpResponse shred = Call("POST", "/v1/cases/" + id + "/shred",
+                            R"({"classes":["identity"],"reason":"data_subject_request:REQ-1"})", sup);
+  ASSERT_EQ(shred.status, 200) << shred.body;
+  EXPECT_EQ(Json::parse(shred.body)["classes"], Json::array({"identity"}));
+  EXPECT_EQ(shred.body.find("Siti"), std::string::npos);
+
+  HttpResponse read = Call("GET", "/v1/cases/" + id, "", ani);
+  ASSERT_EQ(read.status, 200) << read.body;
+  const Json view = Json::parse(read.body);
+  EXPECT_FALSE(view["fields"].contains("name"));
+  EXPECT_EQ(view["fields"]["incident_date"], "2026-01-02");
+  EXPECT_EQ(view["shredded_classes"], Json::array({"identity"})) << read.body;
+
+  HttpResponse receipts = Call("GET", "/v1/cases/" + id + "/class-destruction-receipts", "", sup);
+  ASSERT_EQ(receipts.status, 200) << receipts.body;
+  const Json list = Json::parse(receipts.body)["receipts"];
+  ASSERT_EQ(list.size(), 1u);
+  auto report = VerifyDestructionReceipt(list[0].dump(), fx_.vault().node_public_key());
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->valid) << report->problem;
+  EXPECT_EQ(report->classes, std::vector<std::string>{"identity"});
+  // As for the whole-case receipt: those who may audit the case or shred it; not another worker.
+  EXPECT_EQ(Call("GET", "/v1/cases/" + id + "/class-destruction-receipts", "", Login("budi")).status, 403);
 }
 
 }  // namespace

@@ -236,6 +236,23 @@ Status ParseVaultSections(TableReader& top, const std::string& source, NodeConfi
       (*out)[std::string(name.str())] = static_cast<int>(v->get());
     }
   }
+  // [retention.field_classes]: years after closure per field class (not
+  // administrative); absent or empty: no class is shredded before its case.
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* classes, ret.Table("field_classes"));
+  c->retention.years_by_field_class.clear();
+  if (classes != nullptr) {
+    for (const auto& [name, value] : *classes) {
+      const std::string key = "field_classes." + std::string(name.str());
+      const std::optional<FieldClass> cls = ParseFieldClass(name.str());
+      if (!cls || *cls == FieldClass::kAdministrative) {
+        return ret.Error(key, "is not a field class (identity, contact, incident, perpetrator, medical, "
+                              "psychological, legal_evidence, services, consent; administrative goes with its case)");
+      }
+      const auto* v = value.as_integer();
+      if (v == nullptr || v->get() < 1 || v->get() > 200) return ret.Error(key, "must be an integer between 1 and 200");
+      c->retention.years_by_field_class[*cls] = static_cast<int>(v->get());
+    }
+  }
   return ret.NoUnknownKeys();
 }
 
@@ -267,6 +284,38 @@ Status ParseAnomaly(TableReader& top, const std::string& source, AnomalyOptions*
   BRANKAS_RETURN_IF_ERROR(an.Int("max_window_days", &o->max_window_days, 1, 366));
   BRANKAS_RETURN_IF_ERROR(an.Int("max_scan_entries", &o->max_scan_entries, 1000, 10'000'000));
   return an.NoUnknownKeys();
+}
+
+// [statistics] (role "unit"): the de-identified statistics export (brankas/statistics.h).
+Status ParseStatistics(TableReader& top, const std::string& source, StatisticsOptions* o) {
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* table, top.Table("statistics"));
+  TableReader st(table, "statistics.", source);
+  BRANKAS_RETURN_IF_ERROR(st.Int("suppression_threshold", &o->suppression_threshold, 2, 1000));
+  return st.NoUnknownKeys();
+}
+
+// [referral] (role "unit"): the units this one refers cases to and accepts
+// referrals from, each pinned by its node's Ed25519 public key (64 hex
+// digits, as `brankas init` prints it): [referral.peers] SLM = "…".
+Status ParseReferral(TableReader& top, const std::string& source, std::map<std::string, std::string>* peers) {
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* table, top.Table("referral"));
+  TableReader ref(table, "referral.", source);
+  BRANKAS_ASSIGN_OR_RETURN(const toml::table* t, ref.Table("peers"));
+  if (t != nullptr) {
+    if (t->size() > 256) return ref.Error("peers", "lists at most 256 units");
+    for (const auto& [name, value] : *t) {
+      const std::string key = "peers." + std::string(name.str());
+      const std::string_view code = name.str();
+      if (!IsValidUnitCode(code)) return ref.Error(key, "is not a unit code (1-16 letters, digits, '-' or '_')");
+      const auto* v = value.as_string();
+      std::string raw;
+      if (v == nullptr || !FromHex(v->get(), &raw) || raw.size() != kSignPublicKeySize) {
+        return ref.Error(key, "must be the unit's node public key: 64 hex digits");
+      }
+      (*peers)[std::string(code)] = raw;
+    }
+  }
+  return ref.NoUnknownKeys();
 }
 
 // [replication] (role "unit"). Paths are resolved by the caller.
@@ -391,7 +440,7 @@ Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& sou
   const bool central = c.role == "central";
   if (central) {
     for (const char* key : {"schema", "policy", "unseal_passphrase_file", "api", "limits", "sessions", "audit",
-                            "commit", "replication", "anomaly"}) {
+                            "commit", "replication", "anomaly", "statistics", "referral"}) {
       BRANKAS_RETURN_IF_ERROR(top.OnlyFor(key, "unit"));
     }
     BRANKAS_RETURN_IF_ERROR(ParseCentral(top, source, &c.central));
@@ -405,6 +454,8 @@ Result<NodeConfig> ParseNodeConfig(std::string_view text, const std::string& sou
     BRANKAS_RETURN_IF_ERROR(ParseVaultSections(top, source, &c));
     BRANKAS_RETURN_IF_ERROR(ParseReplication(top, source, &c.replication));
     BRANKAS_RETURN_IF_ERROR(ParseAnomaly(top, source, &c.api.anomaly));
+    BRANKAS_RETURN_IF_ERROR(ParseStatistics(top, source, &c.statistics));
+    BRANKAS_RETURN_IF_ERROR(ParseReferral(top, source, &c.referral_peers));
   }
 
   BRANKAS_ASSIGN_OR_RETURN(const toml::table* log_table, top.Table("log"));
@@ -484,6 +535,8 @@ VaultOptions NodeConfig::ToVaultOptions() const {
   o.password_argon.mem_limit = password_hash_memory_mib << 20;
   o.password_hash_concurrency = password_hash_concurrency;
   o.retention = retention;
+  o.statistics = statistics;
+  o.referral_peers = referral_peers;
   return o;
 }
 

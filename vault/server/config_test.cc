@@ -450,3 +450,73 @@ TEST(ConfigTest, RetentionPeriodsReplaceTheDefaultsAndBadOnesNameTheKey) {
 
 }  // namespace
 }  // namespace brankas
+
+namespace brankas {
+namespace {
+
+TEST(ConfigTest, FieldClassRetentionIsOffByDefaultAndBadEntriesNameTheKeyAndFile) {
+  auto defaults = ParseNodeConfig(kMinimal, "/etc/brankas/unit.toml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_TRUE(defaults->ToVaultOptions().retention.years_by_field_class.empty());
+  for (const std::string table : {"[retention.field_classes]\nmedical = 5\npsychological = 7\n",
+                                  "[retention]\nfield_classes = { medical = 5, psychological = 7 }\n"}) {
+    auto c = ParseNodeConfig(std::string(kMinimal) + table, "u.toml");
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    const RetentionPolicy r = c->ToVaultOptions().retention;
+    EXPECT_EQ(r.years_by_field_class,
+              (std::map<FieldClass, int>{{FieldClass::kMedical, 5}, {FieldClass::kPsychological, 7}}));
+    EXPECT_EQ(r.years_by_class.at("standard"), 10);  // the other keys keep their defaults
+  }
+  for (const auto& [text, key] : std::vector<std::pair<std::string, std::string>>{
+           {"[retention.field_classes]\nmedicall = 5\n", "retention.field_classes.medicall"},
+           {"[retention.field_classes]\nadministrative = 5\n", "retention.field_classes.administrative"},
+           {"[retention.field_classes]\nmedical = 0\n", "retention.field_classes.medical"},
+           {"[retention.field_classes]\nmedical = 201\n", "retention.field_classes.medical"},
+           {"[retention.field_classes]\nmedical = \"5\"\n", "retention.field_classes.medical"},
+           {"[retention]\nfield_classes = 5\n", "retention.field_classes"}}) {
+    auto bad = ParseNodeConfig(std::string(kMinimal) + text, "u.toml");
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_NE(bad.status().message().find("'" + key + "'"), std::string::npos) << bad.status().message();
+    EXPECT_NE(bad.status().message().find("u.toml"), std::string::npos) << bad.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace brankas
+
+namespace brankas {
+namespace {
+
+TEST(ConfigTest, StatisticsThresholdDefaultsToTenAndBadOnesNameTheKey) {
+  auto defaults = ParseNodeConfig(kMinimal, "/etc/brankas/unit.toml");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->ToVaultOptions().statistics.suppression_threshold, 10);
+  auto c = ParseNodeConfig(std::string(kMinimal) + "[statistics]\nsuppression_threshold = 5\n", "u.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->ToVaultOptions().statistics.suppression_threshold, 5);
+  auto shipped = LoadNodeConfig(testing::SourceDir() + "/config/unit.toml");  // documents the default
+  ASSERT_TRUE(shipped.ok()) << shipped.status().ToString();
+  EXPECT_EQ(shipped->statistics.suppression_threshold, StatisticsOptions().suppression_threshold);
+  auto central = ParseNodeConfig(
+      "role = \"central\"\ndata_dir = \"c\"\n[central]\ntls_cert = \"c.pem\"\ntls_key = \"k.pem\"\n"
+      "[statistics]\nsuppression_threshold = 5\n",
+      "central.toml");
+  ASSERT_FALSE(central.ok());
+  EXPECT_NE(central.status().message().find("'statistics' is only for role = \"unit\""), std::string::npos)
+      << central.status().message();
+  for (const auto& [text, key] : std::vector<std::pair<std::string, std::string>>{
+           {"[statistics]\nsuppression_threshold = 0\n", "statistics.suppression_threshold"},
+           {"[statistics]\nsuppression_threshold = -3\n", "statistics.suppression_threshold"},
+           {"[statistics]\nsuppression_threshold = 1\n", "statistics.suppression_threshold"},
+           {"[statistics]\nsuppression_threshold = 1000000\n", "statistics.suppression_threshold"},
+           {"[statistics]\nsuppression_threshold = \"ten\"\n", "statistics.suppression_threshold"},
+           {"[statistics]\nthreshold = 10\n", "statistics.threshold"}}) {
+    auto bad = ParseNodeConfig(std::string(kMinimal) + text, "u.toml");
+    ASSERT_FALSE(bad.ok()) << text;
+    EXPECT_NE(bad.status().message().find(key), std::string::npos) << bad.status().message();
+    EXPECT_NE(bad.status().message().find("u.toml"), std::string::npos) << bad.status().message();
+  }
+}
+
+}  // namespace
+}  // namespace brankas

@@ -115,16 +115,18 @@ Result<FieldValues> FieldObject(const Json& object, std::string_view key, size_t
 }
 
 Json ToJson(const CaseSummary& s) {
-  return Json{{"case_id", s.case_id},
-              {"unit", s.unit},
-              {"stage", std::string(StageName(s.stage))},
-              {"version", s.version},
-              {"owner", s.owner},
-              {"assigned", s.assigned},
-              {"created_at", s.created_us / 1'000'000},
-              {"updated_at", s.updated_us / 1'000'000},
-              {"closed", s.closed},
-              {"legal_hold", s.legal_hold}};
+  Json j{{"case_id", s.case_id},
+         {"unit", s.unit},
+         {"stage", std::string(StageName(s.stage))},
+         {"version", s.version},
+         {"owner", s.owner},
+         {"assigned", s.assigned},
+         {"created_at", s.created_us / 1'000'000},
+         {"updated_at", s.updated_us / 1'000'000},
+         {"closed", s.closed},
+         {"legal_hold", s.legal_hold}};
+  if (!s.shredded_classes.empty()) j["shredded_classes"] = s.shredded_classes;  // their fields are gone
+  return j;
 }
 
 Json ToJson(const Grant& g) { return GrantToJson(g); }
@@ -155,6 +157,24 @@ Json ToJson(const UserInfo& u) {
               {"unit", u.unit},
               {"disabled", u.disabled},
               {"created_at", u.created_us / 1'000'000}};
+}
+
+Json ToJson(const ReferralInfo& r) {
+  Json classes = Json::array();
+  for (FieldClass c : r.classes) classes.push_back(std::string(FieldClassName(c)));
+  return Json{{"referral_id", r.referral_id},
+              {"direction", r.incoming ? "incoming" : "outgoing"},
+              {"from_unit", r.from_unit},
+              {"to_unit", r.to_unit},
+              {"case_id", r.case_id},
+              {"created_by", r.created_by},
+              {"classes", classes},
+              {"created_at", r.created_us / 1'000'000},
+              {"expires_at", r.expires_at},
+              {"revoked", r.revoked},
+              {"revoked_at", r.revoked_us / 1'000'000},
+              {"assigned", r.assigned},
+              {"fields", r.fields}};
 }
 
 Json ToJson(const EvidenceInfo& i) {

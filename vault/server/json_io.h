@@ -50,5 +50,6 @@ Json ToJson(const AuditEntry& entry);
 Json ToJson(const UserInfo& user);
 Json ToJson(const VerifyReport& report);
 Json ToJson(const EvidenceInfo& info);
+Json ToJson(const ReferralInfo& info);
 
 }  // namespace brankas::server

@@ -18,7 +18,7 @@ namespace brankas {
 
 // A unit reads data_dir, schema, policy, unseal_passphrase_file, [api],
 // [limits], [sessions], [audit], [commit], [replication], [anomaly] (into
-// api.anomaly) and [log]; a central
+// api.anomaly), [statistics] and [log]; a central
 // node reads data_dir, [central], [[units]] and [log]. A key of the other role
 // is an error naming it; its fields here keep their defaults.
 struct NodeConfig {
@@ -49,6 +49,8 @@ struct NodeConfig {
   int64_t checkpoint_every_s = 10;
   size_t max_group_size = 1024;
   RetentionPolicy retention;      // [retention]
+  StatisticsOptions statistics;   // [statistics]: suppression_threshold
+  std::map<std::string, std::string> referral_peers;  // [referral.peers]: unit -> node key (32 bytes)
   std::string log_level = "info";  // trace, debug, info, warn, error
   std::string log_file;            // empty: standard error
 

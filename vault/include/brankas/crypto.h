@@ -145,6 +145,12 @@ struct SigningKeyPair {
 };
 SigningKeyPair GenerateSigningKey();
 std::string Sign(const SecretKey& secret_key, std::string_view message);  // 64-byte signature
+// Anonymous public-key encryption to a node identified by its Ed25519 key
+// (libsodium sealed box to the key's X25519 form): a referral's data keys
+// travel to the receiving unit so that only that unit can open them.
+Result<std::string> SealToSigningKey(std::string_view public_key, std::string_view plaintext);
+// kCorruption when the box was not made for this key or was altered.
+Result<std::string> OpenSealedWithSigningKey(const SecretKey& secret_key, std::string_view sealed);
 bool VerifySignature(std::string_view public_key, std::string_view message,
                      std::string_view signature);
 

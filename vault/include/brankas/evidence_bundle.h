@@ -91,7 +91,17 @@ Result<BundleReport> VerifyEvidenceBundle(std::istream& in, std::string_view pin
 //    "signature":HEX}
 // The signature is over DestructionReceiptMessage(receipt), the object as
 // nlohmann::json dumps it (keys sorted, no spaces).
+//
+// Shredding some field classes of a case (Vault::ShredClasses) gives a
+// receipt of format "brankas-destruction-receipt/2": the same members plus
+// "classes" (the field class names destroyed, sorted) and "case_kept":true,
+// "destroyed" counting "data_keys","fields","index_entries","attachments",
+// "attachment_chunks". Stored at records "dc/" case_id "/" be64(case version).
+// A /1 verifier refuses it (unknown format) rather than read it as a whole-case
+// destruction.
 inline constexpr std::string_view kDestructionReceiptFormat = "brankas-destruction-receipt/1";
+inline constexpr std::string_view kClassDestructionReceiptFormat = "brankas-destruction-receipt/2";
+// The signed message: the receipt's own format (/1 or /2), " signature\n", the dump.
 std::string DestructionReceiptMessage(const nlohmann::json& receipt);
 
 struct ReceiptReport {
@@ -100,6 +110,8 @@ struct ReceiptReport {
   std::string node_public_key;  // 32 bytes
   bool key_pinned = false;
   std::string problem;          // when !valid
+  // Format /2: the field classes destroyed (the case kept). Empty for /1.
+  std::vector<std::string> classes;
 };
 // `text`: the receipt as returned or stored. Tampering is a report; a Status
 // only for a bad pinned key.

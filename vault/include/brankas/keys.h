@@ -6,6 +6,7 @@
 //     a check value (keyed BLAKE2b of a constant) tells a wrong share set apart.
 //   under the root: the node's Ed25519 signing key, the blind-index key, and one
 //     key-encryption key (KEK) per field class and version;
+//   derived from the root (never stored): the statistics key (SealStatistics);
 //   under KEK(class, version): one data key per (case, class).
 // Every wrap is AEAD with associated data binding what the key is for (unit,
 // class, version, case), so a wrapped key cannot be moved to another slot.
@@ -43,6 +44,7 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -148,8 +150,17 @@ class KeyRing {
 
   // Ed25519 signature by the node key. kSealed when sealed.
   Result<std::string> Sign(std::string_view message) const;
+  // Opens a sealed box made for this node's key (SealToSigningKey). kSealed when sealed.
+  Result<std::string> OpenSealedForNode(std::string_view sealed) const;
   // Keyed BLAKE2b-256 over (field, normalized_value), framed. kSealed when sealed.
   Result<std::string> BlindIndex(std::string_view field, std::string_view normalized_value) const;
+  // AEAD under the unit's statistics key (XChaCha20-Poly1305): the
+  // de-identified statistics facets of cases (engine/statistics_facet.h). The
+  // key is derived from the root key (keyed BLAKE2b of a constant and the
+  // unit), never stored, and is no data key of any case or class. kSealed when
+  // sealed; OpenStatistics: kCorruption when the value does not authenticate.
+  Result<std::string> SealStatistics(std::string_view plaintext, std::string_view ad) const;
+  Result<std::string> OpenStatistics(std::string_view sealed, std::string_view ad) const;
 
   // The data keys of one case, indexed by static_cast<size_t>(FieldClass).
   using CaseKeys = std::array<std::shared_ptr<const SecretKey>, kFieldClassCount>;
@@ -186,6 +197,15 @@ class KeyRing {
   // commit fails: fail closed until the ring is loaded again).
   // kUnavailable while a KEK rotation is outstanding (retry after it).
   Status ShredCase(std::string_view case_id, Batch* batch);
+  // Crypto-shredding of some classes of a case (bit 1 << static_cast<int>(cls)
+  // of `classes`; never administrative): appends the case's key record
+  // rewritten without them to *batch, evicts the case's cached keys and
+  // refuses DataKey for those classes from now on (fail closed, as ShredCase).
+  // kInvalidArgument for an empty or administrative set, kNotFound if the case
+  // has no key record (or it was shredded), kUnavailable while a KEK rotation
+  // is outstanding. The caller serializes shreds of one case (the engine
+  // commits with the case metadata's version expected).
+  Status ShredClasses(std::string_view case_id, uint32_t classes, Batch* batch);
 
  private:
   KeyRing(Store& store, const KeyRingOptions& options);
@@ -210,6 +230,7 @@ class KeyRing {
   std::weak_ptr<const void> rotation_pending_;  // guarded by mu_
   std::unique_ptr<DataKeyCache> cache_;        // guarded by mu_
   std::set<std::string, std::less<>> shredded_;  // guarded by mu_; survives Seal
+  std::map<std::string, uint32_t, std::less<>> shredded_classes_;  // guarded by mu_; survives Seal
 };
 
 }  // namespace brankas

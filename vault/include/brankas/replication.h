@@ -7,10 +7,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "brankas/referral.h"
 #include "brankas/status.h"
 
 namespace brankas {
@@ -37,6 +39,12 @@ struct ShipperOptions {
   int64_t backoff_max_ms = 60'000;       // ...doubling, with jitter, up to this
   uint64_t bandwidth_bytes_per_s = 0;    // token-bucket cap on bytes sent; 0: unlimited
   uint64_t outbox_quota_bytes = 1ull << 30;  // alarm (data kept) when the unacknowledged outbox exceeds this
+  // Referrals from other units the central node relays to this one: pulled at
+  // every contact and every inbox_interval_ms while connected, and handed to
+  // this callback (brankasd: Vault::ReceiveReferrals). An error leaves them
+  // for the next pull. Unset: the inbox is not pulled.
+  std::function<Status(const std::vector<ReferralDelivery>&)> on_referrals;
+  int64_t inbox_interval_ms = 5'000;
 };
 
 // One unit the central node accepts, from [[units]] of central.toml.

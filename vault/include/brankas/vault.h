@@ -24,7 +24,9 @@
 #include "brankas/evidence.h"
 #include "brankas/keys.h"
 #include "brankas/policy.h"
+#include "brankas/referral.h"
 #include "brankas/schema.h"
+#include "brankas/statistics.h"
 #include "brankas/status.h"
 #include "brankas/store.h"
 #include "brankas/types.h"
@@ -41,6 +43,12 @@ class Clock;
 struct RetentionPolicy {
   std::map<std::string, int> years_by_class = {{"standard", 10}, {"extended", 25}, {"legal_process", 0}};
   std::map<std::string, int> min_years_by_module = {{"anak", 18}};
+  // Data minimisation per field class ([retention.field_classes]): a class's
+  // data key is crypto-shredded (Vault::ShredClasses) this many years after
+  // the closed case's last change, before the whole case. Never administrative.
+  // Empty (the default): off. Applies only to cases whose retention class has
+  // a period (> 0); the module minimum does not apply to it.
+  std::map<FieldClass, int> years_by_field_class;
 };
 
 // A closed case past its retention period (Vault::ReviewRetention).
@@ -52,6 +60,9 @@ struct RetentionItem {
   bool shredded = false;     // shredded by this run
   std::string receipt_sha256;  // of its destruction receipt, when shredded
   std::string problem;       // an error code, when its shred failed
+  // Empty: the whole case is due. Otherwise a class-level item: only these
+  // field classes are due (their earliest due_at), the case is kept.
+  std::vector<std::string> classes;
 };
 
 struct VaultOptions {
@@ -81,6 +92,13 @@ struct VaultOptions {
   // memory); further logins wait up to 30 s, then get kUnavailable. Default: 2.
   int password_hash_concurrency = 2;
   RetentionPolicy retention;
+  // The statistics export's suppression (the unit config's [statistics]).
+  // Open fails with kInvalidArgument for a threshold outside 2..1000.
+  StatisticsOptions statistics;
+  // Units this unit refers cases to and accepts referrals from: unit code ->
+  // its node's Ed25519 public key (32 bytes), pinned in the unit config's
+  // [referral] peers. A unit not listed is neither sent to nor believed.
+  std::map<std::string, std::string> referral_peers;
 };
 
 // Who is asking, and from where: copied into every audit entry.
@@ -102,6 +120,9 @@ struct CaseSummary {
   int64_t created_us = 0, updated_us = 0;
   bool closed = false;
   bool legal_hold = false;
+  // Field classes crypto-shredded on their own (Vault::ShredClasses): their
+  // fields are gone from reads, history and search; writes to them are refused.
+  std::vector<std::string> shredded_classes;
 };
 
 struct CaseView {
@@ -193,6 +214,10 @@ class Vault {
   Result<Grant> RequestGrant(const RequestContext& rc, const GrantRequest& request);
   Result<Grant> ApproveGrant(const RequestContext& rc, std::string_view grant_id);
   Result<Grant> RevokeGrant(const RequestContext& rc, std::string_view grant_id);
+  // Grants the caller handles: with a case id, that case's grants (its owner
+  // and the unit's supervisors see all, anyone else only their own); without,
+  // every grant the caller holds or requested. Audited "grant.list".
+  Result<std::vector<Grant>> ListGrants(const RequestContext& rc, std::string_view case_id);
   Result<Grant> BreakGlass(const RequestContext& rc, std::string_view case_id, std::string_view reason);
 
   // Users and sessions (vault/engine/user_ops.cc, session_ops.cc). User
@@ -242,9 +267,35 @@ class Vault {
 
   // Retention: the closed cases of the unit past their period (supervisor),
   // and with `shred` their crypto-shredding (reason "retention:CLASS", a signed
-  // receipt each; legal hold skips a case; at most 1,000 per run). Audited
+  // receipt each; legal hold skips a case; at most 1,000 per run); for a case
+  // not due whole, the field classes past RetentionPolicy::years_by_field_class
+  // (an item with `classes`, shredded by ShredClasses, reason
+  // "retention:field_classes"). Audited
   // "retention.review" with the counts.
   Result<std::vector<RetentionItem>> ReviewRetention(const RequestContext& rc, bool shred);
+
+  // Referral between units (brankas/referral.h). The sending side: the case's
+  // owner refers classes they may read in full to a pinned peer unit, and the
+  // owner or a supervisor revokes. The receiving side: ReceiveReferrals takes
+  // what the central node relayed (called by the shipper; each one verified
+  // against the pinned sender key, invalid ones audited and dropped), a
+  // supervisor assigns workers, and ReadReferral opens the shared values under
+  // this unit's policy. Every step audited; ListReferrals shows both sides.
+  Result<ReferralInfo> CreateReferral(const RequestContext& rc, const ReferralRequest& request);
+  Result<ReferralInfo> RevokeReferral(const RequestContext& rc, std::string_view referral_id);
+  Status ReceiveReferrals(const std::vector<ReferralDelivery>& deliveries);
+  Result<std::vector<ReferralInfo>> ListReferrals(const RequestContext& rc);
+  Result<ReferralInfo> AssignReferral(const RequestContext& rc, std::string_view referral_id,
+                                      const std::vector<std::string>& users);
+  Result<CaseView> ReadReferral(const RequestContext& rc, std::string_view referral_id);
+
+  // The de-identified statistics export (brankas/statistics.h) of the months
+  // [from_month, to_month] ("YYYY-MM", at most kMaxStatisticsMonths): built
+  // from the cases' statistics facets only, never opening a field. The unit's
+  // supervisors and auditors; audited "statistics.export" (months, threshold
+  // and suppressed-cell counts; never a count of cases), allowed or refused.
+  Result<StatisticsReport> StatisticsExport(const RequestContext& rc, std::string_view from_month,
+                                            std::string_view to_month);
 
   // Keys.
   Status RotateKek(const RequestContext& rc, FieldClass cls);
@@ -254,6 +305,21 @@ class Vault {
   // *receipt, when given) the signed destruction receipt (evidence_bundle.h).
   Status ShredCase(const RequestContext& rc, std::string_view case_id, std::string_view reason = {},
                    std::string* receipt = nullptr);
+  // Crypto-shreds some field classes of a case (data minimisation): their data
+  // keys deleted from the case's key record (replicated), their fields dropped
+  // from the case (values unreadable everywhere, history included; index
+  // entries deleted), the attachments too when `classes` holds legal_evidence.
+  // Same authority, reasons and legal-hold rule as ShredCase; administrative
+  // is never shredded this way; kFailedPrecondition if a class already was.
+  // Stores (records "dc/" case_id "/" be64(case version)) and returns a signed
+  // receipt of format brankas-destruction-receipt/2 naming the classes.
+  // Audited "case.shred_classes".
+  Status ShredClasses(const RequestContext& rc, std::string_view case_id, const std::vector<FieldClass>& classes,
+                      std::string_view reason = {}, std::string* receipt = nullptr);
+  // The stored class receipts of a case, oldest first (at most one per
+  // class): auditors, and the supervisors who may shred it. kNotFound if no
+  // class was shredded. Audited "case.receipt".
+  Result<std::vector<std::string>> ClassDestructionReceipts(const RequestContext& rc, std::string_view case_id);
   // The stored destruction receipt of a shredded case: auditors, and the
   // supervisors who may shred it. Audited "case.receipt".
   Result<std::string> DestructionReceipt(const RequestContext& rc, std::string_view case_id);
