@@ -84,6 +84,9 @@ Status Vault::ShredCase(const RequestContext& rc, std::string_view case_id, std:
   EvidenceShredCounts evidence;
   BRANKAS_RETURN_IF_ERROR(StageEvidenceShred(impl, case_id, &req.batch, &evidence));
   StageStatisticsFacetDelete(case_id, &req.batch);
+  uint64_t referrals_revoked = 0;
+  BRANKAS_RETURN_IF_ERROR(
+      StageReferralRevocations(impl, case_id, (1u << kFieldClassCount) - 1, &req, &referrals_revoked));
   uint64_t base = meta->version;
   meta->version = base + 1;
   meta->shredded = true;
@@ -119,6 +122,7 @@ Status Vault::ShredCase(const RequestContext& rc, std::string_view case_id, std:
   sha.Update(receipt);
   const std::string_view kind = reason.empty() ? std::string_view("unspecified") : reason.substr(0, reason.find(':'));
   e.detail = "reason=" + std::string(kind) + " receipt_sha256=" + ToHex(sha.Finish());
+  if (referrals_revoked > 0) e.detail += " referrals_revoked=" + std::to_string(referrals_revoked);
   req.audit.push_back(std::move(e));
   auto committed = impl.committer->Commit(std::move(req));
   if (!committed.ok()) return committed.status();

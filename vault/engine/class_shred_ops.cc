@@ -79,6 +79,8 @@ Status Vault::ShredClasses(const RequestContext& rc, std::string_view case_id,
   if ((mask & (1u << static_cast<unsigned>(FieldClass::kLegalEvidence))) != 0) {
     BRANKAS_RETURN_IF_ERROR(StageEvidenceShred(impl, case_id, &req.batch, &evidence));
   }
+  uint64_t referrals_revoked = 0;
+  BRANKAS_RETURN_IF_ERROR(StageReferralRevocations(impl, case_id, mask, &req, &referrals_revoked));
   const uint64_t base = meta->version;
   meta->version = base + 1;
   meta->shredded_classes |= mask;
@@ -120,6 +122,7 @@ Status Vault::ShredClasses(const RequestContext& rc, std::string_view case_id,
   std::string class_list;
   for (const auto& n : names) class_list += (class_list.empty() ? "" : ",") + n.get<std::string>();
   e.detail = "classes=" + class_list + " reason=" + std::string(kind) + " receipt_sha256=" + ToHex(sha.Finish());
+  if (referrals_revoked > 0) e.detail += " referrals_revoked=" + std::to_string(referrals_revoked);
   req.audit.push_back(std::move(e));
   auto committed = impl.committer->Commit(std::move(req));
   if (!committed.ok()) return committed.status();

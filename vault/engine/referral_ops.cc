@@ -232,7 +232,53 @@ CaseContext IncomingContext(const Vault::Impl& impl, const ReferralInfo& info, c
   return CaseContext{info.case_id, impl.unit, "", assigned};
 }
 
+// A signed revocation of `p` in place: no keys and no values travel any more.
+Status Revoke(Vault::Impl& impl, Package* p) {
+  p->info.revoked = true;
+  p->info.revoked_us = impl.now_us();
+  WipeString(p->sealed_keys);
+  p->sealed_keys.clear();
+  p->values.clear();
+  p->info.fields = 0;
+  BRANKAS_ASSIGN_OR_RETURN(p->signature, impl.keys->Sign(SignedMessage(*p)));
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status StageReferralRevocations(Vault::Impl& impl, std::string_view case_id, uint32_t classes, CommitRequest* req,
+                                uint64_t* revoked) {
+  constexpr size_t kMaxScanned = 100'000;
+  struct Due {
+    std::string key;
+    Record record;
+    Package package;
+  };
+  std::vector<Due> due;
+  size_t scanned = 0;
+  Status bad = Status::Ok();
+  BRANKAS_RETURN_IF_ERROR(impl.store->Scan(Column::kRecords, kOutgoingReferralPrefix, {},
+                                           [&](std::string_view k, std::string_view v) {
+    auto rec = DecodeRecord(v);
+    auto p = rec.ok() ? DecodePackage(rec->package) : Result<Package>(rec.status());
+    if (!p.ok()) {
+      bad = p.status();
+      return false;
+    }
+    if (p->info.case_id == case_id && !p->info.revoked && (ClassMask(p->info.classes) & classes) != 0) {
+      due.push_back({std::string(k), std::move(*rec), std::move(*p)});
+    }
+    return ++scanned < kMaxScanned;
+  }));
+  BRANKAS_RETURN_IF_ERROR(bad);
+  for (Due& d : due) {
+    BRANKAS_RETURN_IF_ERROR(Revoke(impl, &d.package));
+    req->batch.Put(Column::kRecords, d.key, EncodeRecord(d.record.version + 1, EncodePackage(d.package), {}));
+    req->expectations.push_back({Column::kRecords, d.key, d.record.version, d.record.version + 1});
+  }
+  *revoked = due.size();
+  return Status::Ok();
+}
 
 Result<ReferralInfo> Vault::CreateReferral(const RequestContext& rc, const ReferralRequest& request) {
   Impl& impl = *impl_;
@@ -356,13 +402,7 @@ Result<ReferralInfo> Vault::RevokeReferral(const RequestContext& rc, std::string
                        PermissionDenied("only the case's owner or a supervisor of the unit may revoke"), {}, d.rule);
   }
   // The revocation replaces the package: no keys and no values travel any more.
-  p.info.revoked = true;
-  p.info.revoked_us = impl.now_us();
-  WipeString(p.sealed_keys);
-  p.sealed_keys.clear();
-  p.values.clear();
-  p.info.fields = 0;
-  BRANKAS_ASSIGN_OR_RETURN(p.signature, impl.keys->Sign(SignedMessage(p)));
+  BRANKAS_RETURN_IF_ERROR(Revoke(impl, &p));
   AuditEntry e = impl.Entry(rc, kAction, case_id, "allow");
   e.rule = d.rule;
   e.grant_id = p.info.referral_id;

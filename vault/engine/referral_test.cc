@@ -192,5 +192,33 @@ TEST_F(ReferralTest, RevocationAndExpiryEndTheReceivingUnitsAccess) {
   EXPECT_EQ(slm.vault().ReadReferral(Budi(), timed->referral_id).status().code(), Code::kPermissionDenied);
 }
 
+TEST_F(ReferralTest, ShreddingASharedClassOrTheCaseRevokesItsReferrals) {
+  // Erasure must reach the unit holding copies of the keys.
+  auto incident = kpg.vault().CreateReferral(Citra(), {case_id, "SLM", {FieldClass::kIncident}, 0});
+  auto identity = kpg.vault().CreateReferral(Citra(), {case_id, "SLM", {FieldClass::kIdentity}, 0});
+  ASSERT_TRUE(incident.ok() && identity.ok());
+  auto relay_both = [&] {
+    ASSERT_TRUE(slm.vault().ReceiveReferrals({Relay(incident->referral_id), Relay(identity->referral_id)}).ok());
+  };
+  relay_both();
+  ASSERT_TRUE(slm.vault().ReadReferral(Budi(), incident->referral_id).ok());
+  ASSERT_TRUE(slm.vault().ReadReferral(Budi(), identity->referral_id).ok());
+
+  const RequestContext sri = kpg.Ctx("sri", Role::kSupervisor);
+  std::string receipt;
+  ASSERT_TRUE(kpg.vault().ShredClasses(sri, case_id, {FieldClass::kIncident}, "data_subject_request", &receipt).ok());
+  relay_both();
+  EXPECT_EQ(slm.vault().ReadReferral(Budi(), incident->referral_id).status().code(), Code::kPermissionDenied);
+  EXPECT_TRUE(slm.vault().ReadReferral(Budi(), identity->referral_id).ok());
+
+  ASSERT_TRUE(kpg.vault().ShredCase(sri, case_id, "lawful_request", &receipt).ok());
+  relay_both();
+  EXPECT_EQ(slm.vault().ReadReferral(Budi(), identity->referral_id).status().code(), Code::kPermissionDenied);
+  auto shreds = Audit(kpg, "case.shred");
+  ASSERT_EQ(shreds.size(), 1u);
+  EXPECT_NE(shreds[0].detail.find("referrals_revoked=1"), std::string::npos) << shreds[0].detail;
+  EXPECT_EQ(Audit(slm, "referral.revoked").size(), 2u);
+}
+
 }  // namespace
 }  // namespace brankas

@@ -83,6 +83,13 @@ void StageStatisticsFacetDelete(std::string_view case_id, Batch* batch);
 // "KIND" or "KIND:REFERENCE": why a case, or classes of it, are destroyed (admin_ops.cc).
 bool IsValidShredReason(std::string_view reason);
 
+// Adds to a crypto-shred's commit the revocation of every outgoing referral
+// of the case that shares one of `classes` (bit per FieldClass): the other
+// unit holds those classes' data keys, so erasure must reach it too, at its
+// next contact (referral_ops.cc). *revoked counts them.
+Status StageReferralRevocations(Vault::Impl& impl, std::string_view case_id, uint32_t classes, CommitRequest* req,
+                                uint64_t* revoked);
+
 // Grants are stored in the acl column family:
 //   "g/" grant_id -> EncodeGrant (versioned record)
 //   "gc/" case_id "/" grant_id -> ""
