@@ -87,6 +87,7 @@ class Shipper::Impl {
   uint64_t pending_bytes = 0;
   uint64_t pruned_upto = 0;  // outbox entries <= this are deleted
   uint64_t acked = 0;
+  bool inbox_blocked = false;  // the last hand-over of referrals failed (logged once until it works)
   std::mt19937_64 rng{std::random_device{}()};
 
   // Token bucket (bandwidth cap).
@@ -304,10 +305,14 @@ Status Shipper::Impl::PullInbox(TlsChannel& ch) {
     }
     Status handed = options.on_referrals(deliveries);
     if (!handed.ok()) {
-      // Sealed, or the vault could not commit: the items stay for the next pull.
-      spdlog::warn("replication: referrals from the central node not taken yet: {}", handed.message());
+      // Sealed, or the vault could not commit: the items stay for the next
+      // pull. Said once, not at every pull of a node sealed for days.
+      if (!inbox_blocked) spdlog::warn("replication: referrals from the central node not taken yet: {}", handed.message());
+      inbox_blocked = true;
       return Status::Ok();
     }
+    if (inbox_blocked) spdlog::info("replication: referrals from the central node taken again");
+    inbox_blocked = false;
     std::string seq;
     PutBigEndian64(&seq, last);
     Batch b;
