@@ -7,6 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   librocksdb-dev rocksdb-tools
   libsodium-dev
+  libgoogle-perftools-dev
   libboost1.81-dev
   libssl-dev openssl
   libcereal-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev
