@@ -285,6 +285,58 @@ TEST_F(ReplicationTest, AGapOrAForkHaltsTheStream) {
   EXPECT_EQ((*shipper)->status().acked_seq, 0u);
 }
 
+// A shipper keeps more than one push in flight: pushes sent back to back,
+// without waiting for acks, are acknowledged one by one and in order, and a
+// bad push behind them is refused as it would be alone, after everything
+// before it is durable.
+TEST_F(ReplicationTest, PushesSentBackToBackAreAckedInOrderAndABadOneStillHalts) {
+  StartCentral();
+  CreateCases(6);
+  auto generation = *unit_.vault().store().Get(Column::kMeta, kGenerationKey);
+  std::vector<std::string> entries;
+  ASSERT_TRUE(unit_.vault().store().Scan(Column::kChangelog, "", "", [&](std::string_view, std::string_view v) {
+    entries.emplace_back(v);
+    return true;
+  }).ok());
+  ASSERT_GE(entries.size(), 4u);
+  RawSession raw(unit_id_, central_id_, central_->port());
+  ASSERT_TRUE(raw.ch_);
+  ASSERT_TRUE(raw.Send(MsgType::kHello, Encode(Hello{kProtocolVersion, "KPG", *generation, 0})).ok());
+  const size_t good = entries.size() - 1;  // all but the last, one push each
+  for (size_t i = 0; i < good; ++i) {
+    ASSERT_TRUE(raw.ch_->WriteFrame(MsgType::kPush, Encode(Push{*generation, {entries[i]}}), 2000).ok());
+  }
+  // Then a repeat of entry 2 (identical: ignored and acked at the cursor),
+  // then an entry numbered one past the next one (a gap: halts the stream).
+  ASSERT_TRUE(raw.ch_->WriteFrame(MsgType::kPush, Encode(Push{*generation, {entries[1]}}), 2000).ok());
+  auto e = DecodeChangelogEntry(entries.back());
+  ASSERT_TRUE(e.ok());
+  e->seq += 1;  // one past the next one: a gap
+  e->hash = ComputeChangelogHash(*e);
+  ASSERT_TRUE(raw.ch_->WriteFrame(MsgType::kPush, Encode(Push{*generation, {EncodeChangelogEntry(*e)}}), 2000).ok());
+
+  for (size_t i = 0; i < good; ++i) {
+    auto frame = raw.ch_->ReadFrame(1 << 24, 5000);
+    ASSERT_TRUE(frame.ok()) << frame.status().ToString();
+    ASSERT_EQ(frame->type, MsgType::kAck) << i;
+    auto ack = DecodeAck(frame->payload);
+    ASSERT_TRUE(ack.ok());
+    EXPECT_EQ(ack->seq, i + 1);
+  }
+  auto dup = raw.ch_->ReadFrame(1 << 24, 5000);
+  ASSERT_TRUE(dup.ok());
+  ASSERT_EQ(dup->type, MsgType::kAck);
+  EXPECT_EQ(DecodeAck(dup->payload)->seq, good);
+  auto refused = raw.ch_->ReadFrame(1 << 24, 5000);
+  ASSERT_TRUE(refused.ok());
+  ASSERT_EQ(refused->type, MsgType::kError);
+  EXPECT_EQ(DecodeError(refused->payload)->code, ErrorCode::kHalted);
+  auto units = central_->Units();
+  ASSERT_EQ(units.size(), 1u);
+  EXPECT_TRUE(units[0].halted);
+  EXPECT_EQ(units[0].cursor.seq, good);
+}
+
 TEST_F(ReplicationTest, TheCentralCopyHoldsNoFieldValue) {
   StartCentral();
   std::vector<std::string> values;
