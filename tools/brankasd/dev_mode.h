@@ -15,7 +15,7 @@ struct DevOptions {
   std::string schema_path, policy_path;  // from the config directory
   int synthetic_cases = 6;
   bool access_log = true;
-  int workers = 96;
+  int workers = 32;
   // Replication to a central node (HOST:PORT and its key pin); empty: none.
   // The dev TLS identity (DATA_DIR/tls) is the unit's client identity.
   std::string central, central_pin;

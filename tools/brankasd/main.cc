@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
   app.add_option("--cases", dev_options.synthetic_cases, "--dev: synthetic cases created in a new data directory")
       ->check(CLI::Range(0, 10000));
   bool no_access_log = false;
-  app.add_option("--workers", dev_options.workers, "--dev: request worker threads (default 96)")->check(CLI::Range(1, 4096));
+  app.add_option("--workers", dev_options.workers, "--dev: request worker threads (default 32)")->check(CLI::Range(1, 4096));
   app.add_flag("--no-access-log", no_access_log, "--dev: no log line per request");
   app.add_option("--central", dev_options.central, "--dev: replicate to the central node at HOST:PORT");
   app.add_option("--central-pin", dev_options.central_pin, "--dev: the central node's key pin (sha256:...)");

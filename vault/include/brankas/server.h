@@ -44,7 +44,7 @@ struct ServerOptions {
   uint16_t listen_port = 0;                 // 0: an ephemeral port (see ApiServer::port)
   std::string tls_cert_file, tls_key_file;  // PEM; TLS 1.3 only
   int io_threads = 2;
-  int workers = 96;
+  int workers = 32;  // 24-32 measured best on 2 cores (docs/BENCHMARKS.md)
   HttpLimits limits;
   // /v1/metrics answers loopback clients only (API.md: "anyone (local)").
   bool metrics_local_only = true;
