@@ -55,6 +55,17 @@ class ReplicationTest : public testing::ReplicationFixture {
     ro.node_key_hex = node_key_hex;
     return ro;
   }
+
+  // The unit's generation and the changelog entries still in its outbox, in order.
+  std::string Generation() { return unit_.vault().store().Get(Column::kMeta, kGenerationKey)->value_or(""); }
+  std::vector<std::string> OutboxEntries() {
+    std::vector<std::string> entries;
+    EXPECT_TRUE(unit_.vault().store().Scan(Column::kChangelog, "", "", [&](std::string_view, std::string_view v) {
+      entries.emplace_back(v);
+      return true;
+    }).ok());
+    return entries;
+  }
 };
 
 TEST_F(ReplicationTest, ShipsTheChangelogAndTheCopyEqualsTheUnit) {
@@ -208,29 +219,25 @@ TEST_F(ReplicationTest, AReplayedOrAlteredEntryIsRefusedWithAnAlarm) {
   StartCentral();
   CreateCases(3);
   // Keep a copy of the outbox before the shipper prunes it.
-  std::vector<std::string> entries;
-  ASSERT_TRUE(unit_.vault().store().Scan(Column::kChangelog, "", "", [&](std::string_view, std::string_view v) {
-    entries.emplace_back(v);
-    return true;
-  }).ok());
+  const std::vector<std::string> entries = OutboxEntries();
   ASSERT_GE(entries.size(), 3u);
   {
     auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
     ASSERT_TRUE(shipper.ok());
     ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); }));
   }
-  auto generation = *unit_.vault().store().Get(Column::kMeta, kGenerationKey);
+  const std::string generation = Generation();
   const std::string digest_before = central_->Drill("KPG")->digest;
 
   RawSession raw(unit_id_, central_id_, central_->port());
   ASSERT_TRUE(raw.ch_);
-  Hello hello{kProtocolVersion, "KPG", *generation, 0};
+  Hello hello{kProtocolVersion, "KPG", generation, 0};
   auto cursor = raw.Send(MsgType::kHello, Encode(hello));
   ASSERT_TRUE(cursor.ok());
   ASSERT_EQ(cursor->type, MsgType::kCursor);
 
   // An identical replay is ignored and acknowledged at the cursor.
-  Push replay{*generation, {entries[0], entries[1]}};
+  Push replay{generation, {entries[0], entries[1]}};
   auto ack = raw.Send(MsgType::kPush, Encode(replay));
   ASSERT_TRUE(ack.ok());
   EXPECT_EQ(ack->type, MsgType::kAck);
@@ -241,7 +248,7 @@ TEST_F(ReplicationTest, AReplayedOrAlteredEntryIsRefusedWithAnAlarm) {
   ASSERT_FALSE(e->mutations.empty());
   e->mutations[0].value += "x";
   e->hash = ComputeChangelogHash(*e);
-  Push altered{*generation, {EncodeChangelogEntry(*e)}};
+  Push altered{generation, {EncodeChangelogEntry(*e)}};
   auto refused = raw.Send(MsgType::kPush, Encode(altered));
   ASSERT_TRUE(refused.ok());
   ASSERT_EQ(refused->type, MsgType::kError);
@@ -256,17 +263,13 @@ TEST_F(ReplicationTest, AReplayedOrAlteredEntryIsRefusedWithAnAlarm) {
 TEST_F(ReplicationTest, AGapOrAForkHaltsTheStream) {
   StartCentral();
   CreateCases(2);
-  auto generation = *unit_.vault().store().Get(Column::kMeta, kGenerationKey);
-  std::vector<std::string> entries;
-  ASSERT_TRUE(unit_.vault().store().Scan(Column::kChangelog, "", "", [&](std::string_view, std::string_view v) {
-    entries.emplace_back(v);
-    return true;
-  }).ok());
+  const std::string generation = Generation();
+  const std::vector<std::string> entries = OutboxEntries();
   ASSERT_GE(entries.size(), 2u);
   {
     RawSession raw(unit_id_, central_id_, central_->port());
-    ASSERT_TRUE(raw.Send(MsgType::kHello, Encode(Hello{kProtocolVersion, "KPG", *generation, 0})).ok());
-    auto refused = raw.Send(MsgType::kPush, Encode(Push{*generation, {entries[1]}}));  // skips entry 1
+    ASSERT_TRUE(raw.Send(MsgType::kHello, Encode(Hello{kProtocolVersion, "KPG", generation, 0})).ok());
+    auto refused = raw.Send(MsgType::kPush, Encode(Push{generation, {entries[1]}}));  // skips entry 1
     ASSERT_TRUE(refused.ok());
     ASSERT_EQ(refused->type, MsgType::kError);
     EXPECT_EQ(DecodeError(refused->payload)->code, ErrorCode::kHalted);
@@ -292,28 +295,24 @@ TEST_F(ReplicationTest, AGapOrAForkHaltsTheStream) {
 TEST_F(ReplicationTest, PushesSentBackToBackAreAckedInOrderAndABadOneStillHalts) {
   StartCentral();
   CreateCases(6);
-  auto generation = *unit_.vault().store().Get(Column::kMeta, kGenerationKey);
-  std::vector<std::string> entries;
-  ASSERT_TRUE(unit_.vault().store().Scan(Column::kChangelog, "", "", [&](std::string_view, std::string_view v) {
-    entries.emplace_back(v);
-    return true;
-  }).ok());
+  const std::string generation = Generation();
+  const std::vector<std::string> entries = OutboxEntries();
   ASSERT_GE(entries.size(), 4u);
   RawSession raw(unit_id_, central_id_, central_->port());
   ASSERT_TRUE(raw.ch_);
-  ASSERT_TRUE(raw.Send(MsgType::kHello, Encode(Hello{kProtocolVersion, "KPG", *generation, 0})).ok());
+  ASSERT_TRUE(raw.Send(MsgType::kHello, Encode(Hello{kProtocolVersion, "KPG", generation, 0})).ok());
   const size_t good = entries.size() - 1;  // all but the last, one push each
   for (size_t i = 0; i < good; ++i) {
-    ASSERT_TRUE(raw.ch_->WriteFrame(MsgType::kPush, Encode(Push{*generation, {entries[i]}}), 2000).ok());
+    ASSERT_TRUE(raw.ch_->WriteFrame(MsgType::kPush, Encode(Push{generation, {entries[i]}}), 2000).ok());
   }
   // Then a repeat of entry 2 (identical: ignored and acked at the cursor),
   // then an entry numbered one past the next one (a gap: halts the stream).
-  ASSERT_TRUE(raw.ch_->WriteFrame(MsgType::kPush, Encode(Push{*generation, {entries[1]}}), 2000).ok());
+  ASSERT_TRUE(raw.ch_->WriteFrame(MsgType::kPush, Encode(Push{generation, {entries[1]}}), 2000).ok());
   auto e = DecodeChangelogEntry(entries.back());
   ASSERT_TRUE(e.ok());
   e->seq += 1;  // one past the next one: a gap
   e->hash = ComputeChangelogHash(*e);
-  ASSERT_TRUE(raw.ch_->WriteFrame(MsgType::kPush, Encode(Push{*generation, {EncodeChangelogEntry(*e)}}), 2000).ok());
+  ASSERT_TRUE(raw.ch_->WriteFrame(MsgType::kPush, Encode(Push{generation, {EncodeChangelogEntry(*e)}}), 2000).ok());
 
   for (size_t i = 0; i < good; ++i) {
     auto frame = raw.ch_->ReadFrame(1 << 24, 5000);
@@ -578,13 +577,13 @@ TEST_F(ReplicationTest, AnInterruptedAttachmentResumesAtTheChunkWhereItStopped) 
   std::string eid;
   AddAttachment(unit_.vault(), unit_.Ctx("citra", Role::kCaseWorker), ids[0], 4 * kEvidenceChunkBytes, &eid);
   ASSERT_FALSE(eid.empty());
-  auto generation = *unit_.vault().store().Get(Column::kMeta, kGenerationKey);
+  const std::string generation = Generation();
 
   // A session cut after two of the four chunks: the first in two slices, the second whole.
   {
     RawSession raw(unit_id_, central_id_, central_->port());
     ASSERT_TRUE(raw.ch_);
-    auto cursor = raw.Send(MsgType::kHello, Encode(Hello{kProtocolVersion, "KPG", *generation, 0}));
+    auto cursor = raw.Send(MsgType::kHello, Encode(Hello{kProtocolVersion, "KPG", generation, 0}));
     ASSERT_TRUE(cursor.ok() && cursor->type == MsgType::kCursor);
     for (uint64_t i = 0; i < 2; ++i) {
       auto sealed = unit_.vault().store().Get(Column::kEvidence, EvidenceChunkKey(eid, i));
