@@ -166,6 +166,7 @@ int RunDevServer(const DevOptions& o) {
   sopt.tls_key_file = (dir / "tls/key.pem").string();
   sopt.access_log = o.access_log;
   sopt.workers = o.workers;
+  sopt.io_threads = o.io_threads;
   if (!o.anomaly_config.empty()) {
     std::ifstream in(o.anomaly_config, std::ios::binary);
     if (!in.is_open()) return Fail("--anomaly-config", InvalidArgument("cannot read " + o.anomaly_config));

@@ -16,6 +16,7 @@ struct DevOptions {
   int synthetic_cases = 6;
   bool access_log = true;
   int workers = 32;
+  int io_threads = 2;
   // Replication to a central node (HOST:PORT and its key pin); empty: none.
   // The dev TLS identity (DATA_DIR/tls) is the unit's client identity.
   std::string central, central_pin;

@@ -123,6 +123,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 10000));
   bool no_access_log = false;
   app.add_option("--workers", dev_options.workers, "--dev: request worker threads (default 32)")->check(CLI::Range(1, 4096));
+  app.add_option("--io-threads", dev_options.io_threads, "--dev: network threads (TLS, HTTP) (default 2)")
+      ->check(CLI::Range(1, 64));
   app.add_flag("--no-access-log", no_access_log, "--dev: no log line per request");
   app.add_option("--central", dev_options.central, "--dev: replicate to the central node at HOST:PORT");
   app.add_option("--central-pin", dev_options.central_pin, "--dev: the central node's key pin (sha256:...)");
