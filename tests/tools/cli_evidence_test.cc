@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -405,6 +406,44 @@ TEST_F(StreamingClient, DownloadHandsTheBodyToTheSink) {
   EXPECT_EQ(again->status, 200);
 }
 
+
+// An ordinary request to a server that took the connection and then went
+// silent ends after the client's deadline with kUnavailable, for a GET (not
+// retried: a slow server is not a closed connection) and a POST alike; and the
+// same client works again once the link does.
+TEST_F(StreamingClient, ARequestToASilentServerEndsAtTheDeadline) {
+  const std::string port = server_.url.substr(server_.url.rfind(':') + 1);
+  auto proxy = FaultProxy::Start("127.0.0.1", static_cast<uint16_t>(std::stoi(port)));
+  ASSERT_NE(proxy, nullptr);
+  constexpr int64_t kTimeoutMs = 700;
+  auto c = tools::HttpsClient::Connect(
+      tools::ClientOptions{"https://127.0.0.1:" + std::to_string(proxy->port()), server_.ca, kTimeoutMs});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto& client = **c;
+  auto first = client.Request("GET", "/v1/cases?assigned=me", {}, token_);  // opens the connection
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->status, 200);
+
+  proxy->SetBlackhole(true);
+  for (const char* method : {"GET", "POST"}) {
+    const auto start = std::chrono::steady_clock::now();
+    auto r = method == std::string("GET")
+                 ? client.Request("GET", "/v1/cases?assigned=me", {}, token_)
+                 : client.Request("POST", "/v1/cases", R"({"fields":{"name":"Sunyi Sintetis"}})", token_);
+    const auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_FALSE(r.ok()) << method << " answered HTTP " << r->status;
+    EXPECT_EQ(r.status().code(), Code::kUnavailable) << r.status().ToString();
+    EXPECT_GE(took, std::chrono::milliseconds(kTimeoutMs - 50)) << method;
+    // One deadline (the POST also connects and shakes hands on a new
+    // connection, each under its own deadline), never a hang.
+    EXPECT_LT(took, std::chrono::milliseconds(4 * kTimeoutMs + 1000)) << method;
+  }
+
+  proxy->Clear();
+  auto again = client.Request("GET", "/v1/cases?assigned=me", {}, token_);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->status, 200);
+}
 
 // --- The legal team's bundle and the destruction receipt, end to end --------
 

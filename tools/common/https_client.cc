@@ -87,32 +87,39 @@ class HttpsClient::Impl {
     if (!token.empty()) req.set(http::field::authorization, std::string("Bearer ") + std::string(token));
   }
 
+  // One request on the open connection. *timed_out: the server did not take
+  // or answer it within the deadline (it may have acted on it).
   Result<ClientResponse> Once(std::string_view method, std::string_view target, std::string_view body,
-                              std::string_view token) {
+                              std::string_view token, bool* timed_out) {
     http::request<http::string_body> req;
     StartRequest(req, method, target, token);
     if (!body.empty()) req.set(http::field::content_type, "application/json");
     req.body() = std::string(body);
     req.keep_alive(true);
     req.prepare_payload();
-    auto& lowest = beast::get_lowest_layer(*stream_);
-    lowest.expires_after(std::chrono::milliseconds(options_.timeout_ms));
-    beast::error_code ec;
-    http::write(*stream_, req, ec);
+    // Asynchronous steps: beast::tcp_stream applies its deadline to those only,
+    // so a server that accepts the request and never answers costs one
+    // timeout, not a hung command.
+    beast::error_code ec = Step([&](auto handler) { http::async_write(*stream_, req, std::move(handler)); });
     if (!req.body().empty()) std::fill(req.body().begin(), req.body().end(), '\0');
-    if (ec) return Unavailable("sending to " + options_.url + " failed: " + ec.message());
+    if (ec) {
+      Drop();
+      *timed_out = ec == beast::error::timeout;
+      return Unavailable("sending to " + options_.url + " failed: " + ec.message());
+    }
     http::response_parser<http::string_body> parser;
     parser.body_limit(64ull << 20);
-    http::read(*stream_, buffer_, parser, ec);
-    if (ec) return Unavailable("reading from " + options_.url + " failed: " + ec.message());
-    auto res = parser.release();
-    ClientResponse out;
-    out.status = static_cast<int>(res.result_int());
-    out.body = std::move(res.body());
-    out.content_type = std::string(res[http::field::content_type]);
-    out.request_id = std::string(res["X-Request-Id"]);
-    if (!res.keep_alive()) stream_.reset();
-    return out;
+    ec = Step([&](auto handler) { http::async_read(*stream_, buffer_, parser, std::move(handler)); });
+    if (ec) {
+      Drop();
+      if (ec == beast::error::timeout) {
+        *timed_out = true;
+        return Unavailable("the server at " + options_.url + " did not answer within " +
+                           std::to_string(options_.timeout_ms) + " ms");
+      }
+      return Unavailable("reading from " + options_.url + " failed: " + ec.message());
+    }
+    return TakeResponse(parser);
   }
 
   // --- Streaming -------------------------------------------------------------
@@ -197,15 +204,16 @@ class HttpsClient::Impl {
                                  std::string_view token) {
     const bool reused = stream_.has_value();
     if (!reused) BRANKAS_RETURN_IF_ERROR(Open());
-    auto r = Once(method, target, body, token);
-    if (r.ok() || !reused) return r;
+    bool timed_out = false;
+    auto r = Once(method, target, body, token, &timed_out);
+    if (r.ok() || !reused || timed_out) return r;
     // The kept-alive connection may have been closed by the server's idle timer.
     // Retrying is safe only when nothing can have been applied: the request
-    // was refused at the transport. A non-idempotent method is not retried.
+    // was refused at the transport. A non-idempotent method is not retried,
+    // nor one the server did not answer in time (it is slow, not gone).
     if (method != "GET") return r;
-    buffer_.clear();
     BRANKAS_RETURN_IF_ERROR(Open());
-    return Once(method, target, body, token);
+    return Once(method, target, body, token, &timed_out);
   }
 
  private:
