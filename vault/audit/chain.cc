@@ -136,23 +136,30 @@ void AuditChain::Append(AuditEntry* entry, Batch* batch) {
   head_hash_ = entry->hash;
 }
 
-Status AuditChain::SealGroup(const AuditSigner& sign, int64_t now_us, Batch* batch) {
-  if (head_seq_ == sealed_seq_) return Status::Ok();
-
-  AuditHead head{head_seq_, head_hash_, now_us, node_, {}};
-  BRANKAS_ASSIGN_OR_RETURN(head.signature, CallSigner(sign, AuditHeadMessage(head)));
-
+bool AuditChain::CheckpointDue(int64_t now_us) const {
   // The time trigger counts from the first sealed group when nothing older exists.
   const int64_t since_us = checkpoint_time_known_ ? checkpoint_time_us_ : now_us;
   const uint64_t new_entries = head_seq_ - checkpoint_seq_;
+  if (new_entries == 0) return false;
   // Unsigned difference: no overflow whatever the clock says; a clock that went
   // backwards counts as no time passed.
   const uint64_t elapsed_us =
       now_us > since_us ? static_cast<uint64_t>(now_us) - static_cast<uint64_t>(since_us) : 0;
-  const bool due =
-      (options_.checkpoint_every_entries > 0 && new_entries >= options_.checkpoint_every_entries) ||
-      (options_.checkpoint_every_us > 0 &&
-       elapsed_us >= static_cast<uint64_t>(options_.checkpoint_every_us));
+  return (options_.checkpoint_every_entries > 0 && new_entries >= options_.checkpoint_every_entries) ||
+         (options_.checkpoint_every_us > 0 && elapsed_us >= static_cast<uint64_t>(options_.checkpoint_every_us));
+}
+
+Status AuditChain::SealGroup(const AuditSigner& sign, int64_t now_us, Batch* batch) {
+  const bool appended = head_seq_ != sealed_seq_;
+  const bool due = CheckpointDue(now_us);
+  // Nothing new: only a checkpoint that fell due since (an idle node's tail).
+  if (!appended && !due) return Status::Ok();
+
+  std::optional<AuditHead> head;
+  if (appended) {
+    head = AuditHead{head_seq_, head_hash_, now_us, node_, {}};
+    BRANKAS_ASSIGN_OR_RETURN(head->signature, CallSigner(sign, AuditHeadMessage(*head)));
+  }
   std::optional<Checkpoint> checkpoint;
   if (due) {
     checkpoint = Checkpoint{head_seq_, head_hash_, now_us, node_, {}};
@@ -161,7 +168,7 @@ Status AuditChain::SealGroup(const AuditSigner& sign, int64_t now_us, Batch* bat
   }
 
   // Both signatures are in hand: nothing below can fail.
-  batch->Put(Column::kMeta, std::string(kAuditHeadKey), EncodeAuditHead(head));
+  if (head.has_value()) batch->Put(Column::kMeta, std::string(kAuditHeadKey), EncodeAuditHead(*head));
   if (checkpoint.has_value()) {
     batch->Put(Column::kAudit, AuditCheckpointKey(checkpoint->seq), EncodeCheckpoint(*checkpoint));
     checkpoint_seq_ = checkpoint->seq;

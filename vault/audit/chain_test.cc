@@ -179,6 +179,36 @@ TEST_F(AuditChainTest, CheckpointsEveryTInterval) {
   ExpectIntact(6);
 }
 
+// An idle node: a seal with no new entries writes the checkpoint that fell
+// due since (and only it: the signed head is already the newest), once.
+TEST_F(AuditChainTest, ASealWithNothingNewWritesACheckpointThatFellDue) {
+  auto chain = OpenChain({.checkpoint_every_entries = 100, .checkpoint_every_us = 1000});
+  ASSERT_NE(chain, nullptr);
+  CommitGroup(*chain, 2, kT0);        // starts the clock: no checkpoint
+  CommitGroup(*chain, 1, kT0 + 400);  // entry 3, no checkpoint yet
+  EXPECT_TRUE(CheckpointSeqs().empty());
+  EXPECT_FALSE(chain->CheckpointDue(kT0 + 999));
+  Batch early;
+  ASSERT_TRUE(chain->SealGroup(signer_, kT0 + 999, &early).ok());
+  EXPECT_TRUE(early.empty());
+
+  EXPECT_TRUE(chain->CheckpointDue(kT0 + 1000));
+  Batch due;
+  ASSERT_TRUE(chain->SealGroup(signer_, kT0 + 1000, &due).ok());
+  ASSERT_EQ(due.mutations().size(), 1u);
+  EXPECT_EQ(due.mutations()[0].column, Column::kAudit);
+  ASSERT_TRUE(store_->Write(due, Durability::kSync).ok());
+  EXPECT_EQ(CheckpointSeqs(), (std::vector<uint64_t>{3}));
+  EXPECT_EQ(chain->last_checkpoint_seq(), 3u);
+
+  // Covered now: however long it stays idle, nothing more.
+  EXPECT_FALSE(chain->CheckpointDue(kT0 + 1'000'000));
+  Batch later;
+  ASSERT_TRUE(chain->SealGroup(signer_, kT0 + 1'000'000, &later).ok());
+  EXPECT_TRUE(later.empty());
+  ExpectIntact(3);
+}
+
 TEST_F(AuditChainTest, ReopenContinuesTheChain) {
   {
     auto chain = OpenChain({.checkpoint_every_entries = 50});

@@ -1,6 +1,7 @@
 #include "engine/committer.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "brankas/codec.h"
 
@@ -77,12 +78,20 @@ void Committer::Run() {
     std::vector<Pending> group;
     uint64_t epoch = 0;
     uint64_t written_up_to = 0;
+    bool idle = false;  // woke with nothing to do: an idle node's checkpoint may be due
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] {
+      auto work = [&] {
         return rollback_chain_.has_value() || (stopping_ && queue_.empty()) ||
                (!queue_.empty() && ready_.size() + in_write_ < max_in_flight);
-      });
+      };
+      if (options_.idle_tick_us > 0) {
+        idle = !cv_.wait_for(lock, std::chrono::microseconds(options_.idle_tick_us), work) &&
+               ready_.empty() && in_write_ == 0;
+        if (!idle && !work()) continue;
+      } else {
+        cv_.wait(lock, work);
+      }
       if (rollback_chain_.has_value()) {
         // A write failed: every group after its mark has been failed; continue
         // the chains from what is on disk.
@@ -97,20 +106,31 @@ void Committer::Run() {
         overlay_.clear();
         continue;
       }
-      if (queue_.empty()) {  // stopping, nothing left to prepare
+      if (idle) {
+        // The newest entries wait for a checkpoint (which the central node
+        // countersigns) no longer than the checkpoint interval, even if no
+        // access follows them: a group with no requests seals one.
+        lock.unlock();
+        if (!chain_.CheckpointDue(options_.now_us())) continue;
+        lock.lock();
+        epoch = epoch_;
+        for (uint64_t id : written_) written_up_to = std::max(written_up_to, id);
+        written_.clear();
+      } else if (queue_.empty()) {  // stopping, nothing left to prepare
         committer_done_ = true;
         writer_cv_.notify_all();
         return;
+      } else {
+        const size_t n = std::min(queue_.size(), options_.max_group_size);
+        group.reserve(n);
+        for (size_t i = 0; i < n; ++i) {
+          group.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+        epoch = epoch_;
+        for (uint64_t id : written_) written_up_to = std::max(written_up_to, id);
+        written_.clear();
       }
-      const size_t n = std::min(queue_.size(), options_.max_group_size);
-      group.reserve(n);
-      for (size_t i = 0; i < n; ++i) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-      epoch = epoch_;
-      for (uint64_t id : written_) written_up_to = std::max(written_up_to, id);
-      written_.clear();
     }
     // Groups are written in id order: everything up to the newest written one
     // is in the store now, so its overlay entries are no longer needed.
@@ -271,7 +291,7 @@ std::optional<Committer::Prepared> Committer::Prepare(std::vector<Pending> group
     Fail(group, WriteFailure(sealed));
     return std::nullopt;
   }
-  changelog_.Append(now, &p.batch);
+  if (!p.batch.empty()) changelog_.Append(now, &p.batch);  // no entry for a group that writes nothing
   for (auto& [key, value] : local) overlay_.insert_or_assign(key, value);
   p.requests = std::move(group);
   return p;

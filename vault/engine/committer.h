@@ -68,6 +68,10 @@ class Committer {
     // written while the next is prepared (deeper made groups smaller and
     // cost more CPU per request: a signature and a changelog entry per group).
     size_t max_groups_in_flight = 2;
+    // While idle, the committer wakes this often (0: never) and, when the
+    // chain's checkpoint has fell due (AuditChain::CheckpointDue), commits a
+    // group with no requests that seals it.
+    int64_t idle_tick_us = 1'000'000;
     std::function<Result<std::string>(std::string_view)> sign;  // node key
     std::function<int64_t()> now_us;
   };

@@ -1,4 +1,5 @@
 // Opening, initializing, sealing and the plumbing shared by every operation.
+#include <algorithm>
 #include <chrono>
 
 #include "brankas/codec.h"
@@ -121,6 +122,11 @@ Result<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   BRANKAS_ASSIGN_OR_RETURN(impl->changelog, ChangelogWriter::Open(*impl->store));
   Committer::Options co;
   co.max_group_size = options.max_group_size;
+  // Idle, the committer looks for a due checkpoint four times per interval
+  // (at least every second, at most every 10 ms); no time trigger, no look.
+  co.idle_tick_us = options.checkpoint_every_us > 0
+                        ? std::clamp<int64_t>(options.checkpoint_every_us / 4, 10'000, 1'000'000)
+                        : 0;
   KeyRing* keys = impl->keys.get();
   co.sign = [keys](std::string_view m) { return keys->Sign(m); };
   co.now_us = impl->now_us;

@@ -386,6 +386,61 @@ TEST_F(VaultTest, ConcurrentWritersKeepTheChainsIntact) {
   EXPECT_TRUE(changelog->intact) << changelog->problem;
 }
 
+// Entries after the last checkpoint get one when the interval has passed, with
+// no further access; it is in the changelog (the central node countersigns
+// checkpoints it receives). An idle node with nothing uncovered writes nothing.
+TEST_F(VaultTest, AnIdleNodeCheckpointsItsNewestEntries) {
+  auto checkpoints = [&] {
+    std::vector<uint64_t> seqs;
+    EXPECT_TRUE(vault().store().Scan(Column::kAudit, kAuditCheckpointPrefix, {},
+                                     [&](std::string_view key, std::string_view) {
+                                       seqs.push_back(GetBigEndian64(key.substr(1)));
+                                       return true;
+                                     }).ok());
+    return seqs;
+  };
+  auto changelog_last = [&] {
+    auto r = VerifyChangelog(vault().store());
+    EXPECT_TRUE(r.ok() && r->intact);
+    return r.ok() ? r->last : 0;
+  };
+  auto c = vault().CreateCase(worker(), SmallCase());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE(vault().ReadCase(worker(), c->case_id).ok());
+  auto report = VerifyAuditChain(vault().store(), vault().node_public_key());
+  ASSERT_TRUE(report.ok() && report->intact);
+  const uint64_t head = report->entries;
+  const auto before = checkpoints();
+  ASSERT_TRUE(before.empty() || before.back() < head) << "the test needs an uncovered tail";
+  const uint64_t entries_before = changelog_last();
+
+  // Not due yet (the fixture's interval is 10 s of its clock): an idle
+  // second and a half writes nothing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(checkpoints(), before);
+  EXPECT_EQ(changelog_last(), entries_before);
+
+  fx.AdvanceSeconds(11);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (checkpoints() == before && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  auto after = checkpoints();
+  ASSERT_FALSE(after.empty());
+  EXPECT_EQ(after.back(), head);
+  EXPECT_EQ(changelog_last(), entries_before + 1);
+  auto verified = VerifyAuditChain(vault().store(), vault().node_public_key());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->intact) << verified->problem;
+  EXPECT_EQ(verified->entries, head);
+
+  // Covered: idle on, nothing more.
+  fx.AdvanceSeconds(60);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  EXPECT_EQ(checkpoints(), after);
+  EXPECT_EQ(changelog_last(), entries_before + 1);
+}
+
 TEST(VaultInitTest, SecondInitIsRefusedAndUninitializedOpenIsClear) {
   testing::VaultFixture fx;
   auto missing = Vault::Open(fx.Options());

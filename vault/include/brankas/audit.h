@@ -172,7 +172,9 @@ class AuditChain {
 
   // Once per commit group, after its appends: adds the signed head (meta
   // "audit/head") and, when due, a signed checkpoint at the head ("c"+be64(seq))
-  // to *batch. Does nothing when nothing was appended since the last seal.
+  // to *batch. With nothing appended since the last seal, adds only a
+  // checkpoint that fell due since (CheckpointDue: an idle node's tail gets
+  // its checkpoint from a group with no entries), else nothing.
   // When `sign` fails (or returns something that is not a 64-byte signature) the
   // error is returned and the in-memory chain is unchanged by this call; the
   // caller must then discard the batch, fail the whole group and Rollback(mark).
@@ -189,6 +191,9 @@ class AuditChain {
   const std::string& head_hash() const { return head_hash_; }
   const std::string& node() const { return node_; }
   uint64_t last_checkpoint_seq() const { return checkpoint_seq_; }
+  // True when entries exist past the last checkpoint and one is due at now_us
+  // (every N entries or T since the last checkpoint).
+  bool CheckpointDue(int64_t now_us) const;
 
  private:
   AuditChain(std::string node, AuditChainOptions options);

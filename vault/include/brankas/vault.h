@@ -72,6 +72,8 @@ struct VaultOptions {
   // Most requests one commit group takes. Default: 1024.
   size_t max_group_size = 1024;
   // Audit checkpoints every N entries or T microseconds. Defaults: 1000, 10 s.
+  // The time trigger also fires on an idle node: entries past the last
+  // checkpoint get one about T after it, with no further access.
   uint64_t checkpoint_every_entries = 1000;
   int64_t checkpoint_every_us = 10'000'000;
   // Tests may inject a store (a FaultStore); otherwise RocksDB at data_dir.
