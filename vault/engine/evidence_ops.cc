@@ -168,6 +168,46 @@ std::string_view EvidenceIdOfRecordKey(std::string_view key) {
 
 // ---- Upload -----------------------------------------------------------------
 
+namespace {
+
+constexpr std::string_view kUploadMarkerPrefix = "local/upload/";
+constexpr uint64_t kMaxUploadChunks = kMaxEvidenceBytesLimit / kEvidenceChunkBytes + 2;
+std::string UploadMarkerKey(std::string_view evidence_id) {
+  return std::string(kUploadMarkerPrefix) + std::string(evidence_id);
+}
+
+}  // namespace
+
+Result<uint64_t> SweepUnfinishedUploads(Store& store) {
+  // The marker holds a bound on the upload's chunk count (from its size
+  // limit): the chunks are deleted by key, without reading a byte of them.
+  std::vector<std::pair<std::string, uint64_t>> unfinished;
+  Status scanned = store.Scan(Column::kMeta, kUploadMarkerPrefix, {}, [&](std::string_view key, std::string_view value) {
+    uint64_t bound = value.size() == 8 ? GetBigEndian64(value) : 0;
+    unfinished.emplace_back(std::string(key.substr(kUploadMarkerPrefix.size())), bound);
+    return unfinished.size() < 100'000;
+  });
+  BRANKAS_RETURN_IF_ERROR(scanned);
+  for (auto& [evidence_id, bound] : unfinished) {
+    // A malformed marker: every chunk an upload can have.
+    if (bound == 0 || bound > kMaxUploadChunks) bound = kMaxUploadChunks;
+    constexpr uint64_t kDeletesPerWrite = 4096;
+    for (uint64_t from = 0; from < bound; from += kDeletesPerWrite) {
+      Batch b;
+      for (uint64_t i = from; i < std::min(bound, from + kDeletesPerWrite); ++i) {
+        b.Delete(Column::kEvidence, ChunkKey(evidence_id, i));
+      }
+      BRANKAS_RETURN_IF_ERROR(store.Write(b, Durability::kNoSync));
+    }
+    Batch done;
+    done.Delete(Column::kMeta, UploadMarkerKey(evidence_id));
+    // Synced: the chunk deletes before it are in the same WAL, so they are
+    // durable too (or the marker is still there for the next open).
+    BRANKAS_RETURN_IF_ERROR(store.Write(done, Durability::kSync));
+  }
+  return static_cast<uint64_t>(unfinished.size());
+}
+
 struct EvidenceUpload::State {
   Vault::Impl* impl = nullptr;
   RequestContext rc;
@@ -260,6 +300,7 @@ Result<EvidenceInfo> EvidenceUpload::Finish() {
   CommitRequest req;
   const std::string key = RecordKey(case_id, s.record.info.evidence_id);
   req.batch.Put(Column::kRecords, key, EncodeRecord(s.record));
+  req.batch.Delete(Column::kMeta, UploadMarkerKey(s.record.info.evidence_id));  // node-local: not shipped
   req.expectations.push_back({Column::kRecords, key, 0, 1});
   AuditEntry e = impl.Entry(s.rc, kAddAction, case_id, "allow");
   e.fields = {Detail(s.record.info.evidence_id)};
@@ -285,7 +326,10 @@ void EvidenceUpload::Abort(const Status& why) {
   WipeString(s.buffer);
   Batch b;
   for (uint64_t i = 0; i < s.written; ++i) b.Delete(Column::kEvidence, ChunkKey(s.record.info.evidence_id, i));
-  if (!b.empty()) s.impl->store->Write(b, Durability::kNoSync).IgnoreError();
+  // After the chunk deletes, in the same write: if it is lost in a crash, the
+  // marker is still there and the next open sweeps the chunks.
+  b.Delete(Column::kMeta, UploadMarkerKey(s.record.info.evidence_id));
+  s.impl->store->Write(b, Durability::kNoSync).IgnoreError();
   s.impl->Refuse(s.rc, kAddAction, s.record.info.case_id, why, {Detail(s.record.info.evidence_id)}).IgnoreError();
 }
 
@@ -293,6 +337,9 @@ Result<std::unique_ptr<EvidenceUpload>> Vault::BeginEvidence(const RequestContex
                                                              std::string_view name, std::string_view content_type,
                                                              uint64_t max_bytes) {
   Impl& impl = *impl_;
+  if (max_bytes == 0 || max_bytes > kMaxEvidenceBytesLimit) {
+    return InvalidArgument("the attachment size limit must be 1 byte to 1 TiB");
+  }
   BRANKAS_ASSIGN_OR_RETURN(Authorized a, Authorize(impl, rc, kAddAction, case_id, Action::kWrite, {}));
   if (a.meta.closed) return impl.Refuse(rc, kAddAction, case_id, FailedPrecondition("the case is closed: reopen it first"));
   if (!IsValidName(name)) {
@@ -324,6 +371,15 @@ Result<std::unique_ptr<EvidenceUpload>> Vault::BeginEvidence(const RequestContex
   state->sealer = std::make_unique<StreamSealer>(file_key);
   state->record.stream_header = state->sealer->header();
   state->buffer.reserve(kEvidenceChunkBytes);
+  // Durable before the first chunk can reach a blob file (chunks skip the
+  // WAL): a crash from here on leaves the marker for the sweep at open.
+  Batch marker;
+  std::string bound;
+  PutBigEndian64(&bound, max_bytes / kEvidenceChunkBytes + 2);
+  marker.Put(Column::kMeta, UploadMarkerKey(info.evidence_id), std::move(bound));
+  if (Status st = impl.store->Write(marker, Durability::kSync); !st.ok()) {
+    return impl.Refuse(rc, kAddAction, case_id, Unavailable("the upload could not be started: " + st.message()));
+  }
   return std::make_unique<EvidenceUpload>(std::move(state));
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "brankas/audit.h"
@@ -293,6 +294,54 @@ TEST_F(EvidenceTest, AttachmentsSurviveAReopenOfTheVault) {
   EXPECT_TRUE(*back == data);
 }
 
+// A crash in the middle of an upload: its chunks already in blob files, no
+// record. The crash image is a copy of the data directory taken while the
+// upload is open (the marker synced, the chunks flushed); the vault opened on
+// it deletes those chunks and the marker, and keeps the finished attachment.
+TEST_F(EvidenceTest, AnUploadACrashCutShortIsSweptAtTheNextOpen) {
+  const std::string kept = Pattern(kEvidenceChunkBytes + 5, 3);
+  auto finished = Add(Rina(), kept);
+  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
+
+  auto up = vault().BeginEvidence(Rina(), case_id, "rekaman.mp4", "video/mp4");
+  ASSERT_TRUE(up.ok()) << up.status().ToString();
+  ASSERT_TRUE((*up)->Append(Pattern(3 * kEvidenceChunkBytes + 10, 4)).ok());  // 3 chunks written
+  ASSERT_TRUE(vault().store().FlushColumn(Column::kEvidence).ok());
+  const std::string image = fx.data_dir() + "-crash-image";
+  std::filesystem::copy(fx.data_dir(), image, std::filesystem::copy_options::recursive);
+  auto count = [](Store& store, Column c, std::string_view prefix) {
+    size_t n = 0;
+    EXPECT_TRUE(store.Scan(c, prefix, {}, [&](std::string_view, std::string_view) { return ++n < 1000; }).ok());
+    return n;
+  };
+  EXPECT_EQ(count(vault().store(), Column::kMeta, "local/upload/"), 1u);
+  up->reset();  // aborted cleanly here (the image never saw that): no marker left
+  EXPECT_EQ(count(vault().store(), Column::kMeta, "local/upload/"), 0u);
+  fx.vault_ptr().reset();
+  std::string orphan;
+  {
+    auto store = OpenRocksStore(image, {});
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    ASSERT_TRUE((*store)->Scan(Column::kMeta, "local/upload/", {}, [&](std::string_view key, std::string_view) {
+      orphan = std::string(key.substr(std::string_view("local/upload/").size()));
+      return false;
+    }).ok());
+    ASSERT_FALSE(orphan.empty()) << "the image holds no unfinished upload";
+    EXPECT_EQ(count(**store, Column::kEvidence, EvidenceChunkPrefix(orphan)), 3u);
+  }
+  std::filesystem::remove_all(fx.data_dir());
+  std::filesystem::rename(image, fx.data_dir());
+
+  fx.OpenUnsealed();
+  EXPECT_EQ(count(vault().store(), Column::kEvidence, EvidenceChunkPrefix(orphan)), 0u);
+  EXPECT_EQ(count(vault().store(), Column::kMeta, "local/upload/"), 0u);
+  auto listed = vault().ListEvidence(Rina(), case_id);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  ASSERT_EQ(listed->size(), 1u);
+  auto back = Get(Rina(), finished->evidence_id);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_TRUE(*back == kept);
+}
 
 TEST_F(EvidenceTest, BundleUnderAGrantVerifiesAndEveryChangedByteIsNamed) {
   ASSERT_TRUE(vault().UpdateCase(Rina(), case_id, {{"police_report_number", "LP/B/77/III/2026/SPKT"}}, 1).ok());

@@ -70,6 +70,13 @@ struct EvidenceShredCounts {
 };
 Status StageEvidenceShred(Vault::Impl& impl, std::string_view case_id, Batch* batch, EvidenceShredCounts* counts);
 
+// Uploads in progress leave a node-local marker ("local/upload/<evidence id>"
+// in meta, never shipped) from their first chunk until their record commits or
+// they abort. A marker found when the vault opens is an upload a crash cut
+// short: its chunks (in blob files already, or not) have no record and are
+// deleted (evidence_ops.cc). Returns how many such uploads were swept.
+Result<uint64_t> SweepUnfinishedUploads(Store& store);
+
 // The statistics facet of a case (engine/statistics_facet.h, statistics_ops.cc):
 // derived from the values a create or update writes (and, for an update, the
 // case's stored facet; never from a stored field) and put into its batch. An

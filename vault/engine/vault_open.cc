@@ -106,6 +106,8 @@ Result<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   BRANKAS_ASSIGN_OR_RETURN(auto unit, store->Get(Column::kMeta, kUnitKey));
   if (!unit) return FailedPrecondition("the data directory holds no initialized node (run brankas init)");
 
+  // Uploads a crash cut short: their chunks have no record and never will.
+  BRANKAS_RETURN_IF_ERROR(SweepUnfinishedUploads(*store).status());
   auto impl = std::make_unique<Impl>(std::move(schema), std::move(policy));
   impl->store = std::move(store);
   impl->unit = *unit;

@@ -58,6 +58,7 @@ std::string EvidenceChunkKey(std::string_view evidence_id, uint64_t index);
 // The evidence id of a record key "e/<case>/<id>"; empty when `key` is not one.
 std::string_view EvidenceIdOfRecordKey(std::string_view key);
 inline constexpr uint64_t kDefaultMaxEvidenceBytes = 2ull << 30;  // 2 GiB
+inline constexpr uint64_t kMaxEvidenceBytesLimit = 1ull << 40;    // the highest size limit: 1 TiB
 
 // An attachment being written. Not thread-safe: one caller at a time (the
 // connection that streams it). Dropping it before Finish aborts it.

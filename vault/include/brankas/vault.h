@@ -251,7 +251,9 @@ class Vault {
 
   // Evidence attachments (brankas/evidence.h), authorized on the case's
   // legal_evidence class. BeginEvidence checks the caller, the case (open, not
-  // shredded), the name and the type; the upload then takes at most max_bytes.
+  // shredded), the name and the type; the upload then takes at most max_bytes
+  // (1 byte .. kMaxEvidenceBytesLimit). An upload a crash cut short is swept
+  // (its chunks deleted) when the vault next opens.
   Result<std::unique_ptr<EvidenceUpload>> BeginEvidence(const RequestContext& rc, std::string_view case_id,
                                                         std::string_view name, std::string_view content_type,
                                                         uint64_t max_bytes = kDefaultMaxEvidenceBytes);
