@@ -23,6 +23,7 @@
 #include "https_client.h"
 #include "integration/fault_proxy.h"
 #include "integration/server_process.h"
+#include "cli_env.h"
 #include "testing/run_process.h"
 #include "testing/temp_dir.h"
 
@@ -54,30 +55,12 @@ std::string WriteRandomFile(const std::string& path, size_t size, uint64_t seed)
   return bytes;
 }
 
-Json ParseJson(const RunResult& r) {
-  Json j = Json::parse(r.out, nullptr, /*allow_exceptions=*/false);
-  EXPECT_TRUE(j.is_object()) << "not one JSON object: " << r.out << r.err;
-  return j;
-}
 
-// The inherited environment minus anything pointing `brankas` elsewhere, plus `extra`.
-std::vector<std::string> Environment(const std::vector<std::string>& extra) {
-  static const char* kDropped[] = {"BRANKAS_SERVER=", "BRANKAS_CA=", "BRANKAS_TOKEN=", "HOME=", "XDG_CONFIG_HOME="};
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string entry = *e;
-    bool drop = false;
-    for (const char* d : kDropped) drop = drop || entry.rfind(d, 0) == 0;
-    if (!drop) env.push_back(entry);
-  }
-  env.insert(env.end(), extra.begin(), extra.end());
-  return env;
-}
 
 RunResult RunBrankas(const std::vector<std::string>& args, const std::vector<std::string>& env_extra) {
   std::vector<std::string> argv = {BRANKAS_CLI};
   argv.insert(argv.end(), args.begin(), args.end());
-  const std::vector<std::string> env = Environment(env_extra);
+  const std::vector<std::string> env = testing::CliEnvironment(env_extra);
   return RunProcess(std::move(argv), &env);
 }
 
@@ -116,7 +99,7 @@ class CliEvidence : public ::testing::Test {
   std::string AssignedCase() {
     RunResult r = As("case_worker", {"case", "list", "--mine", "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.all();
-    Json cases = ParseJson(r)["cases"];
+    Json cases = testing::ParseCliJson(r)["cases"];
     if (!cases.is_array() || cases.empty()) return "";
     return cases[0].value("case_id", std::string());
   }
@@ -134,7 +117,7 @@ TEST_F(CliEvidence, AddListGetA20MiBFile) {
   RunResult add = As("case_worker", {"evidence", "add", case_id, dir_.Sub("scan.bin"), "--type", "image/tiff",
                                      "--json"});
   ASSERT_EQ(add.exit_code, 0) << add.all();
-  Json stored = ParseJson(add);
+  Json stored = testing::ParseCliJson(add);
   const std::string evidence_id = stored.value("evidence_id", std::string());
   ASSERT_FALSE(evidence_id.empty()) << add.out;
   EXPECT_EQ(stored["case_id"], case_id);
@@ -154,7 +137,7 @@ TEST_F(CliEvidence, AddListGetA20MiBFile) {
 
   RunResult list = As("case_worker", {"evidence", "list", case_id, "--json"});
   ASSERT_EQ(list.exit_code, 0) << list.all();
-  Json items = ParseJson(list)["evidence"];
+  Json items = testing::ParseCliJson(list)["evidence"];
   ASSERT_TRUE(items.is_array()) << list.out;
   ASSERT_EQ(items.size(), 2u) << list.out;
   bool listed = false;
@@ -170,7 +153,7 @@ TEST_F(CliEvidence, AddListGetA20MiBFile) {
   const std::string out = dir_.Sub("back.bin");
   RunResult get = As("case_worker", {"evidence", "get", case_id, evidence_id, "--out", out, "--json"});
   ASSERT_EQ(get.exit_code, 0) << get.all();
-  Json got = ParseJson(get);
+  Json got = testing::ParseCliJson(get);
   EXPECT_EQ(got["sha256"], sha);
   EXPECT_EQ(got["size"], kBigFile);
   EXPECT_EQ(got["verified"], true);
@@ -232,7 +215,7 @@ TEST_F(CliEvidence, ADownloadCutShortOrCorruptedIsRefusedAndRemoved) {
   WriteRandomFile(dir_.Sub("photo.bin"), size, 3);
   RunResult add = As("case_worker", {"evidence", "add", case_id, dir_.Sub("photo.bin"), "--json"});
   ASSERT_EQ(add.exit_code, 0) << add.all();
-  const std::string evidence_id = ParseJson(add).value("evidence_id", std::string());
+  const std::string evidence_id = testing::ParseCliJson(add).value("evidence_id", std::string());
   ASSERT_FALSE(evidence_id.empty());
 
   const std::string port = server_.url.substr(server_.url.rfind(':') + 1);
@@ -269,7 +252,7 @@ TEST_F(CliEvidence, ADownloadCutShortOrCorruptedIsRefusedAndRemoved) {
   proxy->Clear();
   RunResult list = As("case_worker", {"evidence", "list", case_id, "--json"});
   ASSERT_EQ(list.exit_code, 0) << list.all();
-  EXPECT_EQ(ParseJson(list)["evidence"].size(), 1u) << list.out;
+  EXPECT_EQ(testing::ParseCliJson(list)["evidence"].size(), 1u) << list.out;
 }
 
 TEST(CliEvidenceHelp, EveryVerbHasHelp) {
@@ -499,7 +482,7 @@ TEST_F(CliBundleAndShred, LegalBundleVerifiesOfflineAndAShreddedCaseLeavesAVerif
                                      "--hours", "2", "--legal-basis", "court_order:No. 12/Pid.Sus-Anak/2026/PN Kpg",
                                      "--json"});
   ASSERT_EQ(req.exit_code, 0) << req.all();
-  const std::string grant = ParseJson(req)["grant_id"];
+  const std::string grant = testing::ParseCliJson(req)["grant_id"];
   ASSERT_EQ(As("supervisor", {"grant", "approve", grant}).exit_code, 0);
   RunResult second_login = RunBrankas({"login", "--server", server_.url, "--ca", server_.ca, "--user", "penyelia.dua",
                                        "--password-file", second},
@@ -511,7 +494,7 @@ TEST_F(CliBundleAndShred, LegalBundleVerifiesOfflineAndAShreddedCaseLeavesAVerif
 
   RunResult made = As("legal", {"evidence", "bundle", id, "--out", bundle, "--json"});
   ASSERT_EQ(made.exit_code, 0) << made.all();
-  EXPECT_EQ(ParseJson(made)["attachments"], 1);
+  EXPECT_EQ(testing::ParseCliJson(made)["attachments"], 1);
   RunResult ok = RunBrankas({"evidence", "verify", bundle, "--node-key", node_key_}, {});
   EXPECT_EQ(ok.exit_code, 0) << ok.all();
   EXPECT_NE(ok.out.find("(pinned)"), std::string::npos);
@@ -519,7 +502,7 @@ TEST_F(CliBundleAndShred, LegalBundleVerifiesOfflineAndAShreddedCaseLeavesAVerif
   FlipByte(bundle, -1000);
   RunResult bad = RunBrankas({"evidence", "verify", bundle, "--node-key", node_key_, "--json"}, {});
   EXPECT_EQ(bad.exit_code, 3) << bad.all();
-  Json report = ParseJson(bad);
+  Json report = testing::ParseCliJson(bad);
   EXPECT_EQ(report["failed_part"], "attachment");
   EXPECT_EQ(report["failed_item"].get<std::string>().rfind("EV-", 0), 0u);
   FlipByte(bundle, -1000);

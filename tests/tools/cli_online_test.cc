@@ -29,6 +29,7 @@
 #include <nlohmann/json.hpp>
 
 #include "testing/source_dir.h"
+#include "cli_env.h"
 #include "testing/run_process.h"
 #include "testing/temp_dir.h"
 
@@ -57,26 +58,7 @@ void WriteFile(const std::string& path, const std::string& text, mode_t mode) {
   ASSERT_EQ(chmod(path.c_str(), mode), 0);
 }
 
-Json ParseJson(const RunResult& r) {
-  Json j = Json::parse(r.out, nullptr, /*allow_exceptions=*/false);
-  EXPECT_TRUE(j.is_object()) << "not one JSON object: " << r.out << r.err;
-  return j;
-}
 
-// The inherited environment without anything that would point `brankas` at
-// another server, token or login cache, plus `extra` ("NAME=VALUE").
-std::vector<std::string> Environment(const std::vector<std::string>& extra) {
-  static const char* kDropped[] = {"BRANKAS_SERVER=", "BRANKAS_CA=", "BRANKAS_TOKEN=", "HOME=", "XDG_CONFIG_HOME="};
-  std::vector<std::string> env;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string entry = *e;
-    bool drop = false;
-    for (const char* d : kDropped) drop = drop || entry.rfind(d, 0) == 0;
-    if (!drop) env.push_back(entry);
-  }
-  env.insert(env.end(), extra.begin(), extra.end());
-  return env;
-}
 
 std::vector<char*> Pointers(std::vector<std::string>& strings) {
   std::vector<char*> out;
@@ -89,7 +71,7 @@ std::vector<char*> Pointers(std::vector<std::string>& strings) {
 RunResult RunBrankas(const std::vector<std::string>& args, const std::vector<std::string>& env_extra) {
   std::vector<std::string> argv = {BRANKAS_CLI};
   argv.insert(argv.end(), args.begin(), args.end());
-  const std::vector<std::string> env = Environment(env_extra);
+  const std::vector<std::string> env = testing::CliEnvironment(env_extra);
   return RunProcess(std::move(argv), &env);
 }
 
@@ -105,7 +87,7 @@ class DevServer {
     if (pipe2(fds, O_CLOEXEC) != 0) return "pipe failed";
     std::vector<std::string> argv_storage = {BRANKAS_SERVER_BIN, "--dev", "--data-dir", dir, "--listen", "127.0.0.1:0",
                                              "--cases", "3"};
-    std::vector<std::string> env_storage = Environment({"BRANKAS_CONFIG_DIR=" + testing::SourceDir() + "/config"});
+    std::vector<std::string> env_storage = testing::CliEnvironment({"BRANKAS_CONFIG_DIR=" + testing::SourceDir() + "/config"});
     auto argv = Pointers(argv_storage);
     auto envp = Pointers(env_storage);
     posix_spawn_file_actions_t actions;
@@ -236,7 +218,7 @@ class CliOnline : public ::testing::Test {
     RunResult r = As("case_worker", {"case", "create", "--field", std::string("nik=") + kNik, "--field", "name=" + name,
                                      "--json"});
     EXPECT_EQ(r.exit_code, 0) << r.all();
-    Json j = ParseJson(r);
+    Json j = testing::ParseCliJson(r);
     EXPECT_EQ(j.value("version", 0), 1) << r.out;
     return j.value("case_id", std::string());
   }
@@ -276,7 +258,7 @@ TEST_F(CliOnline, LoginKeepsTheTokenInAPrivateCacheOnly) {
   RunResult json = As("case_worker", {"login", "--user", User("case_worker"), "--password-file",
                                       PasswordFile("case_worker"), "--json"});
   ASSERT_EQ(json.exit_code, 0) << json.all();
-  Json j = ParseJson(json);
+  Json j = testing::ParseCliJson(json);
   EXPECT_EQ(j["user"], User("case_worker"));
   EXPECT_EQ(j["role"], "case_worker");
   EXPECT_TRUE(j["expires_at"].is_number_integer());
@@ -315,7 +297,7 @@ TEST_F(CliOnline, CasesListGetCreateAndUpdateWithVersions) {
   ASSERT_EQ(Login("case_worker").exit_code, 0);
   RunResult list = As("case_worker", {"case", "list", "--json"});
   ASSERT_EQ(list.exit_code, 0) << list.all();
-  Json cases = ParseJson(list)["cases"];
+  Json cases = testing::ParseCliJson(list)["cases"];
   ASSERT_TRUE(cases.is_array());
   ASSERT_EQ(cases.size(), 3u) << list.out;  // the dev server's synthetic cases
   RunResult human_list = As("case_worker", {"case", "list", "--mine", "--stage", "identification"});
@@ -328,7 +310,7 @@ TEST_F(CliOnline, CasesListGetCreateAndUpdateWithVersions) {
   EXPECT_NE(get.out.find("stage identification"), std::string::npos) << get.out;
   RunResult get_json = As("case_worker", {"case", "get", existing, "--fields", "nik,name", "--json"});
   ASSERT_EQ(get_json.exit_code, 0) << get_json.all();
-  Json view = ParseJson(get_json);
+  Json view = testing::ParseCliJson(get_json);
   EXPECT_EQ(view["case_id"], existing);
   EXPECT_TRUE(view["fields"].is_object());
   EXPECT_TRUE(view["withheld"].is_array());
@@ -338,7 +320,7 @@ TEST_F(CliOnline, CasesListGetCreateAndUpdateWithVersions) {
   RunResult update = As("case_worker", {"case", "update", id, "--expected-version", "1", "--field",
                                         "name=Rina S. Sintetis", "--json"});
   ASSERT_EQ(update.exit_code, 0) << update.all();
-  EXPECT_EQ(ParseJson(update)["version"], 2);
+  EXPECT_EQ(testing::ParseCliJson(update)["version"], 2);
   // The same expected version again is stale.
   RunResult stale = As("case_worker", {"case", "update", id, "--expected-version", "1", "--field", "name=Stale"});
   EXPECT_EQ(stale.exit_code, 1) << stale.all();
@@ -350,14 +332,14 @@ TEST_F(CliOnline, CasesListGetCreateAndUpdateWithVersions) {
                                            dir_.Sub("fields.json")});
   EXPECT_EQ(from_file.exit_code, 0) << from_file.all();
   RunResult after = As("case_worker", {"case", "get", id, "--json"});
-  Json fields = ParseJson(after)["fields"];
+  Json fields = testing::ParseCliJson(after)["fields"];
   EXPECT_EQ(fields["name"], "Rina S. Sintetis");
   EXPECT_EQ(fields["alias"], "Ina");
-  EXPECT_EQ(ParseJson(after)["version"], 3);
+  EXPECT_EQ(testing::ParseCliJson(after)["version"], 3);
 
   RunResult history = As("case_worker", {"case", "history", id, "name", "--json"});
   ASSERT_EQ(history.exit_code, 0) << history.all();
-  EXPECT_EQ(ParseJson(history)["versions"].size(), 2u) << history.out;
+  EXPECT_EQ(testing::ParseCliJson(history)["versions"].size(), 2u) << history.out;
 
   // Usage errors never reach the server.
   EXPECT_EQ(As("case_worker", {"case", "get", "../etc"}).exit_code, 2);
@@ -374,7 +356,7 @@ TEST_F(CliOnline, SearchSendsTheValueInTheBodyOnly) {
   const std::string id = CreateCase("Search Sintetis");
   RunResult found = As("case_worker", {"search", "--field", "nik", "--value", kNik, "--json"});
   ASSERT_EQ(found.exit_code, 0) << found.all();
-  Json ids = ParseJson(found)["case_ids"];
+  Json ids = testing::ParseCliJson(found)["case_ids"];
   EXPECT_NE(std::find(ids.begin(), ids.end(), id), ids.end()) << found.out;
   WriteFile(dir_.Sub("nik"), std::string(kNik) + "\n", 0600);
   RunResult from_file = As("case_worker", {"search", "--field", "nik", "--value-file", dir_.Sub("nik")});
@@ -397,7 +379,7 @@ TEST_F(CliOnline, LegalUserIsDeniedUntilASupervisorApprovesAGrant) {
                                          "identity,incident", "--hours", "24", "--legal-basis",
                                          "court_order:SINTETIS-1/2024", "--json"});
   ASSERT_EQ(request.exit_code, 0) << request.all();
-  Json grant = ParseJson(request);
+  Json grant = testing::ParseCliJson(request);
   const std::string grant_id = grant.value("grant_id", std::string());
   ASSERT_FALSE(grant_id.empty()) << request.out;
   EXPECT_EQ(grant["approved"], false);
@@ -410,11 +392,11 @@ TEST_F(CliOnline, LegalUserIsDeniedUntilASupervisorApprovesAGrant) {
   EXPECT_NE(approve.out.find("approved"), std::string::npos) << approve.out;
   RunResult granted = As("legal", {"case", "get", id, "--json"});
   ASSERT_EQ(granted.exit_code, 0) << granted.all();
-  EXPECT_EQ(ParseJson(granted)["fields"]["name"], "Hukum Sintetis");
+  EXPECT_EQ(testing::ParseCliJson(granted)["fields"]["name"], "Hukum Sintetis");
 
   RunResult revoke = As("supervisor", {"grant", "revoke", grant_id, "--json"});
   ASSERT_EQ(revoke.exit_code, 0) << revoke.all();
-  EXPECT_EQ(ParseJson(revoke)["revoked"], true);
+  EXPECT_EQ(testing::ParseCliJson(revoke)["revoked"], true);
   EXPECT_EQ(As("legal", {"case", "get", id}).exit_code, 1);
 }
 
@@ -425,7 +407,7 @@ TEST_F(CliOnline, AuditorQueriesAndVerifiesTheTrail) {
 
   RunResult one_case = As("auditor", {"audit", "query", "--case", id, "--json"});
   ASSERT_EQ(one_case.exit_code, 0) << one_case.all();
-  Json entries = ParseJson(one_case)["entries"];
+  Json entries = testing::ParseCliJson(one_case)["entries"];
   ASSERT_FALSE(entries.empty());
   EXPECT_EQ(entries[0]["action"], "case.create");
   EXPECT_EQ(entries[0]["actor"], User("case_worker"));
@@ -439,20 +421,20 @@ TEST_F(CliOnline, AuditorQueriesAndVerifiesTheTrail) {
   // --all pages through (5 a page) to the end, as one JSON object.
   RunResult all = As("auditor", {"audit", "query", "--all", "--limit", "5", "--json"});
   ASSERT_EQ(all.exit_code, 0) << all.all();
-  Json every = ParseJson(all)["entries"];
+  Json every = testing::ParseCliJson(all)["entries"];
   ASSERT_GT(every.size(), 10u);
   for (size_t i = 1; i < every.size(); ++i) {
     ASSERT_EQ(every[i]["seq"].get<uint64_t>(), every[i - 1]["seq"].get<uint64_t>() + 1) << i;
   }
   RunResult single = As("auditor", {"audit", "query", "--limit", "10000", "--json"});
-  EXPECT_GE(ParseJson(single)["entries"].size(), every.size());
+  EXPECT_GE(testing::ParseCliJson(single)["entries"].size(), every.size());
 
   RunResult verify = As("auditor", {"audit", "verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.all();
   EXPECT_NE(verify.out.find("intact"), std::string::npos) << verify.out;
   RunResult verify_json = As("auditor", {"audit", "verify", "--json"});
   EXPECT_EQ(verify_json.exit_code, 0) << verify_json.all();
-  EXPECT_EQ(ParseJson(verify_json)["intact"], true);
+  EXPECT_EQ(testing::ParseCliJson(verify_json)["intact"], true);
 
   // A case worker may not read the whole trail.
   RunResult worker = As("case_worker", {"audit", "query"});
@@ -474,7 +456,7 @@ TEST_F(CliOnline, AdministratorManagesAccounts) {
   RunResult list = As("admin", {"user", "list", "--json"});
   ASSERT_EQ(list.exit_code, 0) << list.all();
   bool listed = false;
-  const Json users = ParseJson(list)["users"];
+  const Json users = testing::ParseCliJson(list)["users"];
   for (const Json& u : users) listed = listed || u["user"] == "baru.pendamping";
   EXPECT_TRUE(listed) << list.out;
 
@@ -501,7 +483,7 @@ TEST_F(CliOnline, SealHealthAndUnseal) {
   ASSERT_EQ(As("admin", {"seal"}).exit_code, 0);
   RunResult sealed = As("admin", {"health", "--json"});
   EXPECT_EQ(sealed.exit_code, 1) << sealed.all();
-  EXPECT_EQ(ParseJson(sealed)["status"], "sealed");
+  EXPECT_EQ(testing::ParseCliJson(sealed)["status"], "sealed");
   ASSERT_EQ(Login("case_worker").exit_code, 1) << "no logins while sealed";
 
   const std::string passphrase = dir_.Sub("server/dev-passphrase");
@@ -519,7 +501,7 @@ TEST_F(CliOnline, LifecycleVerbs) {
   EXPECT_EQ(As("case_worker", {"case", "stage", id, "assessment"}).exit_code, 0);
   RunResult hold = As("supervisor", {"case", "hold", id, "on", "--json"});
   ASSERT_EQ(hold.exit_code, 0) << hold.all();
-  EXPECT_EQ(ParseJson(hold)["legal_hold"], true);
+  EXPECT_EQ(testing::ParseCliJson(hold)["legal_hold"], true);
   RunResult shred = As("supervisor", {"case", "shred", id, "--yes"});
   EXPECT_EQ(shred.exit_code, 1) << shred.all();
   EXPECT_NE(shred.err.find("legal hold"), std::string::npos) << shred.err;
@@ -528,10 +510,10 @@ TEST_F(CliOnline, LifecycleVerbs) {
   EXPECT_EQ(As("supervisor", {"case", "close", id}).exit_code, 0);
   RunResult reopened = As("supervisor", {"case", "reopen", id, "--json"});
   ASSERT_EQ(reopened.exit_code, 0) << reopened.all();
-  EXPECT_EQ(ParseJson(reopened)["stage"], "assessment");
+  EXPECT_EQ(testing::ParseCliJson(reopened)["stage"], "assessment");
   RunResult glass = As("supervisor", {"case", "break-glass", id, "--reason", "synthetic emergency", "--json"});
   ASSERT_EQ(glass.exit_code, 0) << glass.all();
-  EXPECT_EQ(ParseJson(glass)["break_glass"], true);
+  EXPECT_EQ(testing::ParseCliJson(glass)["break_glass"], true);
 }
 
 TEST_F(CliOnline, LogoutEndsTheSession) {

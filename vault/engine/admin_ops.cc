@@ -36,6 +36,26 @@ bool IsValidShredReason(std::string_view reason) {
   return std::none_of(reason.begin(), reason.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
+Result<ShredCheck> CheckShred(Vault::Impl& impl, const RequestContext& rc, std::string_view action,
+                              std::string_view case_id, std::string_view reason, std::string_view what) {
+  auto meta = impl.LoadCase(case_id);
+  if (!meta.ok()) return impl.Refuse(rc, action, case_id, meta.status());
+  CaseContext ctx = impl.ContextOf(*meta);
+  Decision d = impl.policy.DecideOperation(rc.principal, Policy::Operation::kClose, &ctx);
+  if (!d.allowed || rc.principal.role != Role::kSupervisor) {
+    return impl.Refuse(rc, action, case_id,
+                       PermissionDenied("only a supervisor of the unit may shred " + std::string(what)), {}, d.rule);
+  }
+  if (meta->legal_hold) return impl.Refuse(rc, action, case_id, FailedPrecondition("the case is under legal hold"));
+  if (meta->shredded) return impl.Refuse(rc, action, case_id, FailedPrecondition("the case was crypto-shredded"));
+  if (!reason.empty() && !IsValidShredReason(reason)) {
+    return impl.Refuse(rc, action, case_id,
+                       InvalidArgument("the reason is KIND or KIND:REFERENCE, KIND one of lawful_request, retention, "
+                                       "consent_withdrawn, court_order, data_subject_request"));
+  }
+  return ShredCheck{std::move(*meta), std::move(d)};
+}
+
 namespace {
 
 std::string ReceiptKey(std::string_view case_id) { return "d/" + std::string(case_id); }
@@ -47,23 +67,9 @@ Status Vault::ShredCase(const RequestContext& rc, std::string_view case_id, std:
   Impl& impl = *impl_;
   BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
   constexpr std::string_view kAction = "case.shred";
-  auto meta = impl.LoadCase(case_id);
-  if (!meta.ok()) return impl.Refuse(rc, kAction, case_id, meta.status());
-  CaseContext ctx = impl.ContextOf(*meta);
-  Decision d = impl.policy.DecideOperation(rc.principal, Policy::Operation::kClose, &ctx);
-  if (!d.allowed || rc.principal.role != Role::kSupervisor) {
-    return impl.Refuse(rc, kAction, case_id, PermissionDenied("only a supervisor of the unit may shred a case"),
-                       {}, d.rule);
-  }
-  if (meta->legal_hold) {
-    return impl.Refuse(rc, kAction, case_id, FailedPrecondition("the case is under legal hold"));
-  }
-  if (meta->shredded) return impl.Refuse(rc, kAction, case_id, FailedPrecondition("already shredded"));
-  if (!reason.empty() && !IsValidShredReason(reason)) {
-    return impl.Refuse(rc, kAction, case_id,
-                       InvalidArgument("the reason is KIND or KIND:REFERENCE, KIND one of lawful_request, retention, "
-                                       "consent_withdrawn, court_order, data_subject_request"));
-  }
+  BRANKAS_ASSIGN_OR_RETURN(ShredCheck checked, CheckShred(impl, rc, kAction, case_id, reason, "a case"));
+  CaseMeta* meta = &checked.meta;
+  const Decision& d = checked.decision;
   CommitRequest req;
   BRANKAS_RETURN_IF_ERROR(impl.keys->ShredCase(case_id, &req.batch));
   // The ciphertexts are unreadable without the data keys; drop them and the

@@ -26,18 +26,9 @@ Status Vault::ShredClasses(const RequestContext& rc, std::string_view case_id,
                            std::string* receipt_out) {
   Impl& impl = *impl_;
   BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
-  auto meta = impl.LoadCase(case_id);
-  if (!meta.ok()) return impl.Refuse(rc, kAction, case_id, meta.status());
-  CaseContext ctx = impl.ContextOf(*meta);
-  Decision d = impl.policy.DecideOperation(rc.principal, Policy::Operation::kClose, &ctx);
-  if (!d.allowed || rc.principal.role != Role::kSupervisor) {
-    return impl.Refuse(rc, kAction, case_id,
-                       PermissionDenied("only a supervisor of the unit may shred classes of a case"), {}, d.rule);
-  }
-  if (meta->legal_hold) {
-    return impl.Refuse(rc, kAction, case_id, FailedPrecondition("the case is under legal hold"));
-  }
-  if (meta->shredded) return impl.Refuse(rc, kAction, case_id, FailedPrecondition("the case was crypto-shredded"));
+  BRANKAS_ASSIGN_OR_RETURN(ShredCheck checked, CheckShred(impl, rc, kAction, case_id, reason, "classes of a case"));
+  CaseMeta* meta = &checked.meta;
+  const Decision& d = checked.decision;
   uint32_t mask = 0;
   for (FieldClass cls : classes) {
     if (cls == FieldClass::kAdministrative) {
@@ -49,11 +40,6 @@ Status Vault::ShredClasses(const RequestContext& rc, std::string_view case_id,
   if (mask == 0) return impl.Refuse(rc, kAction, case_id, InvalidArgument("name at least one field class"));
   if ((mask & meta->shredded_classes) != 0) {
     return impl.Refuse(rc, kAction, case_id, FailedPrecondition("a named class was already shredded"));
-  }
-  if (!reason.empty() && !IsValidShredReason(reason)) {
-    return impl.Refuse(rc, kAction, case_id,
-                       InvalidArgument("the reason is KIND or KIND:REFERENCE, KIND one of lawful_request, retention, "
-                                       "consent_withdrawn, court_order, data_subject_request"));
   }
 
   CommitRequest req;

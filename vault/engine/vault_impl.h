@@ -70,6 +70,19 @@ struct EvidenceShredCounts {
 };
 Status StageEvidenceShred(Vault::Impl& impl, std::string_view case_id, Batch* batch, EvidenceShredCounts* counts);
 
+// What every crypto-shred checks before it stages anything, each refusal
+// audited as `action`: the case loads, the caller is a supervisor the policy
+// lets close it, it is under no legal hold and not shredded, and the reason
+// (if given) is KIND or KIND:REFERENCE (admin_ops.cc). `what` completes "only
+// a supervisor of the unit may shred ...". Returns the case's metadata and
+// the policy's decision (its rule goes in the shred's audit entry).
+struct ShredCheck {
+  CaseMeta meta;
+  Decision decision;
+};
+Result<ShredCheck> CheckShred(Vault::Impl& impl, const RequestContext& rc, std::string_view action,
+                            std::string_view case_id, std::string_view reason, std::string_view what);
+
 // Uploads in progress leave a node-local marker ("local/upload/<evidence id>"
 // in meta, never shipped) from their first chunk until their record commits or
 // they abort. A marker found when the vault opens is an upload a crash cut
