@@ -235,6 +235,7 @@ int RunDevServer(const DevOptions& o) {
   spdlog::info("signal {} received: draining", sig);
   (*server)->Stop();
   server->reset();
+  FinalCheckpoint(*node->vault);
   if (shipper) shipper->Stop(/*drain_ms=*/5000);  // ship what the last requests wrote
   shipper.reset();
   node->vault.reset();

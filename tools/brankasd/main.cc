@@ -92,6 +92,7 @@ int RunConfigured(const std::string& config_path, bool check_only) {
   spdlog::info("signal {} received: draining", sig);
   (*server)->Stop();
   server->reset();
+  FinalCheckpoint(**vault);
   if (shipper) shipper->Stop(config->api.drain_timeout_ms);  // ship what the last requests wrote
   shipper.reset();
   vault->reset();  // seals: keys zeroed

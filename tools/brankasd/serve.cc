@@ -52,4 +52,11 @@ Status SetUpLogging(const std::string& level, const std::string& file) {
   return Status::Ok();
 }
 
+void FinalCheckpoint(Vault& vault) {
+  if (vault.health() == Health::kSealed) return;
+  if (Status s = vault.CheckpointAudit(); !s.ok()) {
+    spdlog::warn("the final audit checkpoint was not written: {}", s.ToString());
+  }
+}
+
 }  // namespace brankas::tools

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "brankas/server.h"
+#include "brankas/vault.h"
 #include "brankas/status.h"
 
 namespace brankas::tools {
@@ -16,6 +17,12 @@ namespace brankas::tools {
 void BlockStopSignals();
 // Returns the signal that arrived.
 int WaitForStopSignal();
+
+// On the way out, after the API stopped and before replication drains: a
+// signed checkpoint covering the newest audit entries (shipped by the drain
+// for the central node to countersign). Nothing when sealed; a failure is
+// logged, not fatal.
+void FinalCheckpoint(Vault& vault);
 
 // spdlog to standard error or a file, at a level; kInvalidArgument if the file
 // cannot be opened.

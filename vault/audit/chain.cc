@@ -149,9 +149,9 @@ bool AuditChain::CheckpointDue(int64_t now_us) const {
          (options_.checkpoint_every_us > 0 && elapsed_us >= static_cast<uint64_t>(options_.checkpoint_every_us));
 }
 
-Status AuditChain::SealGroup(const AuditSigner& sign, int64_t now_us, Batch* batch) {
+Status AuditChain::SealGroup(const AuditSigner& sign, int64_t now_us, Batch* batch, bool force_checkpoint) {
   const bool appended = head_seq_ != sealed_seq_;
-  const bool due = CheckpointDue(now_us);
+  const bool due = CheckpointDue(now_us) || (force_checkpoint && head_seq_ > checkpoint_seq_);
   // Nothing new: only a checkpoint that fell due since (an idle node's tail).
   if (!appended && !due) return Status::Ok();
 

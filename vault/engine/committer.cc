@@ -276,7 +276,9 @@ std::optional<Committer::Prepared> Committer::Prepare(std::vector<Pending> group
   }
 
   int64_t now = options_.now_us();
-  Status sealed = chain_.SealGroup(options_.sign, now, &p.batch);
+  const bool force_checkpoint =
+      std::any_of(group.begin(), group.end(), [](const Pending& r) { return r.request.checkpoint; });
+  Status sealed = chain_.SealGroup(options_.sign, now, &p.batch, force_checkpoint);
   if (!sealed.ok()) {
     // Nothing of this group is written; the groups before it are unaffected.
     chain_.Rollback(p.chain_mark);

@@ -51,6 +51,8 @@ struct CommitRequest {
   Batch batch;                          // data mutations; empty for audit-only requests
   std::vector<AuditEntry> audit;        // completed by the chain (seq, hashes)
   std::vector<Expectation> expectations;
+  // Seal a checkpoint at the head of the chain with this group, due or not.
+  bool checkpoint = false;
 };
 
 struct CommitResult {

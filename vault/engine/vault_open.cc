@@ -158,6 +158,13 @@ Store& Vault::store() { return *impl_->store; }
 const Schema& Vault::schema() const { return impl_->schema; }
 const Policy& Vault::policy() const { return impl_->policy; }
 
+Status Vault::CheckpointAudit() {
+  BRANKAS_RETURN_IF_ERROR(impl_->RequireUnsealed());
+  CommitRequest req;
+  req.checkpoint = true;
+  return impl_->committer->Commit(std::move(req)).status();
+}
+
 Vault::Stats Vault::commit_stats() const {
   auto s = impl_->committer->stats();
   return Stats{s.groups, s.requests, s.max_group, s.failed_groups};

@@ -441,6 +441,29 @@ TEST_F(VaultTest, AnIdleNodeCheckpointsItsNewestEntries) {
   EXPECT_EQ(changelog_last(), entries_before + 1);
 }
 
+// What brankasd does on its way out: the tail gets a checkpoint whether due
+// or not; with nothing uncovered, a second call writes nothing.
+TEST_F(VaultTest, CheckpointAuditCoversTheTailOnce) {
+  auto c = vault().CreateCase(worker(), SmallCase());
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto report = VerifyAuditChain(vault().store(), vault().node_public_key());
+  ASSERT_TRUE(report.ok() && report->intact);
+  const uint64_t head = report->entries;
+  const uint64_t entries_before = vault().changelog_head().seq;
+
+  ASSERT_TRUE(vault().CheckpointAudit().ok());
+  auto got = vault().store().Get(Column::kAudit, AuditCheckpointKey(head));
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value()) << "no checkpoint at the head";
+  EXPECT_EQ(vault().changelog_head().seq, entries_before + 1);
+
+  ASSERT_TRUE(vault().CheckpointAudit().ok());
+  EXPECT_EQ(vault().changelog_head().seq, entries_before + 1);
+  auto verified = VerifyAuditChain(vault().store(), vault().node_public_key());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->intact) << verified->problem;
+}
+
 TEST(VaultInitTest, SecondInitIsRefusedAndUninitializedOpenIsClear) {
   testing::VaultFixture fx;
   auto missing = Vault::Open(fx.Options());

@@ -178,7 +178,9 @@ class AuditChain {
   // When `sign` fails (or returns something that is not a 64-byte signature) the
   // error is returned and the in-memory chain is unchanged by this call; the
   // caller must then discard the batch, fail the whole group and Rollback(mark).
-  Status SealGroup(const AuditSigner& sign, int64_t now_us, Batch* batch);
+  // force: a checkpoint at the head whenever entries are past the last one,
+  // due or not (a node shutting down covers its tail).
+  Status SealGroup(const AuditSigner& sign, int64_t now_us, Batch* batch, bool force_checkpoint = false);
 
   // After the group's batch failed to commit (or SealGroup failed): returns the
   // in-memory head to `mark`, so nothing of the group is acknowledged and the next

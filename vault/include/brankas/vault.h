@@ -336,6 +336,11 @@ class Vault {
   Status AuditAttempt(const RequestContext& rc, std::string_view action, std::string_view case_id,
                       std::string_view decision, std::string_view detail);
 
+  // Seals a signed checkpoint at the head of the audit chain if entries are
+  // past the last one (durable on return). A server shutting down calls it
+  // before replication drains, so its newest entries leave covered.
+  Status CheckpointAudit();
+
   // The changelog head: (generation, sequence, hash) — what replication ships.
   struct ChangelogHead { std::string generation; uint64_t seq = 0; std::string hash; };
   ChangelogHead changelog_head() const;
