@@ -13,15 +13,19 @@ constexpr uint8_t kEntryFormat = 1;
 constexpr uint8_t kHeadFormat = 1;
 constexpr uint32_t kMaxMutations = 1u << 20;
 
+// skip_node_local: the mutations of node-local state are left out (the
+// writer encodes a group's batch as it is, without copying what it ships).
 void EncodeBody(std::string_view generation, uint64_t seq, int64_t time_us, std::string_view prev_hash,
-                const std::vector<Mutation>& mutations, Writer* w) {
+                const std::vector<Mutation>& mutations, bool skip_node_local, Writer* w) {
   w->U8(kEntryFormat);
   w->Bytes(generation);
   w->U64(seq);
   w->I64(time_us);
   w->Bytes(prev_hash);
-  w->U32(static_cast<uint32_t>(mutations.size()));
+  const size_t skipped = skip_node_local ? std::count_if(mutations.begin(), mutations.end(), IsNodeLocal) : 0;
+  w->U32(static_cast<uint32_t>(mutations.size() - skipped));
   for (const auto& m : mutations) {
+    if (skipped != 0 && IsNodeLocal(m)) continue;
     w->U8(static_cast<uint8_t>(m.kind));
     w->U8(static_cast<uint8_t>(m.column));
     w->Bytes(m.key);
@@ -30,7 +34,7 @@ void EncodeBody(std::string_view generation, uint64_t seq, int64_t time_us, std:
 }
 
 void EncodeBody(const ChangelogEntry& e, Writer* w) {
-  EncodeBody(e.generation, e.seq, e.time_us, e.prev_hash, e.mutations, w);
+  EncodeBody(e.generation, e.seq, e.time_us, e.prev_hash, e.mutations, /*skip_node_local=*/false, w);
 }
 
 std::string HashBody(std::string_view body) {
@@ -195,19 +199,13 @@ bool IsNodeLocal(const Mutation& m) {
 
 void ChangelogWriter::Append(int64_t time_us, Batch* batch) {
   // Encoded straight from the batch: the group's mutations are copied once.
-  // Node-local state (sessions, the changelog head itself) is not shipped.
+  // Node-local state (sessions, upload markers, the changelog head itself) is
+  // not shipped.
   const std::vector<Mutation>& all = batch->mutations();
-  std::vector<Mutation> shipped;
-  const bool has_local = std::any_of(all.begin(), all.end(), IsNodeLocal);
-  if (has_local) {
-    std::copy_if(all.begin(), all.end(), std::back_inserter(shipped),
-                 [](const Mutation& m) { return !IsNodeLocal(m); });
-  }
-  const std::vector<Mutation>& mutations = has_local ? shipped : all;
   const uint64_t seq = head_.seq + 1;
   Writer w;
-  w.Reserve(128 + batch->ByteSize() + 2 * mutations.size());
-  EncodeBody(head_.generation, seq, time_us, head_.hash, mutations, &w);
+  w.Reserve(128 + batch->ByteSize() + 2 * all.size());
+  EncodeBody(head_.generation, seq, time_us, head_.hash, all, /*skip_node_local=*/true, &w);
   std::string hash = HashBody(w.str());
   w.Bytes(hash);
   head_.seq = seq;
