@@ -113,9 +113,6 @@ void Committer::Run() {
         lock.unlock();
         if (!chain_.CheckpointDue(options_.now_us())) continue;
         lock.lock();
-        epoch = epoch_;
-        for (uint64_t id : written_) written_up_to = std::max(written_up_to, id);
-        written_.clear();
       } else if (queue_.empty()) {  // stopping, nothing left to prepare
         committer_done_ = true;
         writer_cv_.notify_all();
@@ -127,10 +124,10 @@ void Committer::Run() {
           group.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
-        epoch = epoch_;
-        for (uint64_t id : written_) written_up_to = std::max(written_up_to, id);
-        written_.clear();
       }
+      epoch = epoch_;
+      for (uint64_t id : written_) written_up_to = std::max(written_up_to, id);
+      written_.clear();
     }
     // Groups are written in id order: everything up to the newest written one
     // is in the store now, so its overlay entries are no longer needed.

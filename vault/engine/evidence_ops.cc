@@ -171,14 +171,16 @@ std::string_view EvidenceIdOfRecordKey(std::string_view key) {
 namespace {
 
 constexpr std::string_view kUploadMarkerPrefix = "local/upload/";
-constexpr uint64_t kMaxUploadChunks = kMaxEvidenceBytesLimit / kEvidenceChunkBytes + 2;
+// The most chunks an upload limited to max_bytes can write (a marker's value).
+constexpr uint64_t UploadChunkBound(uint64_t max_bytes) { return max_bytes / kEvidenceChunkBytes + 2; }
+constexpr uint64_t kMaxUploadChunks = UploadChunkBound(kMaxEvidenceBytesLimit);
 std::string UploadMarkerKey(std::string_view evidence_id) {
   return std::string(kUploadMarkerPrefix) + std::string(evidence_id);
 }
 
 }  // namespace
 
-Result<uint64_t> SweepUnfinishedUploads(Store& store) {
+Status SweepUnfinishedUploads(Store& store) {
   // The marker holds a bound on the upload's chunk count (from its size
   // limit): the chunks are deleted by key, without reading a byte of them.
   std::vector<std::pair<std::string, uint64_t>> unfinished;
@@ -205,7 +207,7 @@ Result<uint64_t> SweepUnfinishedUploads(Store& store) {
     // durable too (or the marker is still there for the next open).
     BRANKAS_RETURN_IF_ERROR(store.Write(done, Durability::kSync));
   }
-  return static_cast<uint64_t>(unfinished.size());
+  return Status::Ok();
 }
 
 struct EvidenceUpload::State {
@@ -375,7 +377,7 @@ Result<std::unique_ptr<EvidenceUpload>> Vault::BeginEvidence(const RequestContex
   // WAL): a crash from here on leaves the marker for the sweep at open.
   Batch marker;
   std::string bound;
-  PutBigEndian64(&bound, max_bytes / kEvidenceChunkBytes + 2);
+  PutBigEndian64(&bound, UploadChunkBound(max_bytes));
   marker.Put(Column::kMeta, UploadMarkerKey(info.evidence_id), std::move(bound));
   if (Status st = impl.store->Write(marker, Durability::kSync); !st.ok()) {
     return impl.Refuse(rc, kAddAction, case_id, Unavailable("the upload could not be started: " + st.message()));

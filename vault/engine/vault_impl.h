@@ -87,8 +87,8 @@ Result<ShredCheck> CheckShred(Vault::Impl& impl, const RequestContext& rc, std::
 // in meta, never shipped) from their first chunk until their record commits or
 // they abort. A marker found when the vault opens is an upload a crash cut
 // short: its chunks (in blob files already, or not) have no record and are
-// deleted (evidence_ops.cc). Returns how many such uploads were swept.
-Result<uint64_t> SweepUnfinishedUploads(Store& store);
+// deleted (evidence_ops.cc).
+Status SweepUnfinishedUploads(Store& store);
 
 // The statistics facet of a case (engine/statistics_facet.h, statistics_ops.cc):
 // derived from the values a create or update writes (and, for an update, the

@@ -107,7 +107,7 @@ Result<std::unique_ptr<Vault>> Vault::Open(VaultOptions options) {
   if (!unit) return FailedPrecondition("the data directory holds no initialized node (run brankas init)");
 
   // Uploads a crash cut short: their chunks have no record and never will.
-  BRANKAS_RETURN_IF_ERROR(SweepUnfinishedUploads(*store).status());
+  BRANKAS_RETURN_IF_ERROR(SweepUnfinishedUploads(*store));
   auto impl = std::make_unique<Impl>(std::move(schema), std::move(policy));
   impl->store = std::move(store);
   impl->unit = *unit;
