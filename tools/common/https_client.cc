@@ -1,15 +1,17 @@
 #include "https_client.h"
 
 #include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <algorithm>
 #include <chrono>
 #include <limits>
 #include <optional>
 #include <vector>
+
+#include "brankas/tls_stream.h"
 
 namespace brankas::tools {
 
@@ -57,7 +59,7 @@ class HttpsClient::Impl {
   Status Open() {
     stream_.reset();
     buffer_.clear();
-    stream_.emplace(ioc_, tls_);
+    stream_.emplace(ioc_.get_executor(), tls_);
     beast::error_code ec;
     if (!SSL_set_tlsext_host_name(stream_->native_handle(), host_.c_str())) {
       return Unavailable("cannot set the TLS server name");
@@ -66,10 +68,10 @@ class HttpsClient::Impl {
     tcp::resolver resolver(ioc_);
     auto endpoints = resolver.resolve(host_, port_, ec);
     if (ec) return Unavailable("cannot resolve " + host_ + ": " + ec.message());
-    auto& lowest = beast::get_lowest_layer(*stream_);
+    auto& lowest = stream_->tcp();
     ec = Step([&](auto handler) { lowest.async_connect(endpoints, std::move(handler)); });
     if (ec) return Unavailable("cannot connect to " + options_.url + ": " + ec.message());
-    ec = Step([&](auto handler) { stream_->async_handshake(ssl::stream_base::client, std::move(handler)); });
+    ec = Step([&](auto handler) { stream_->AsyncHandshake(ssl::stream_base::client, std::move(handler)); });
     if (ec) return Unavailable("TLS handshake with " + options_.url + " failed: " + ec.message());
     return Status::Ok();
   }
@@ -219,11 +221,21 @@ class HttpsClient::Impl {
  private:
   // Runs one asynchronous step on the stream to its end, under the deadline
   // (beast::tcp_stream enforces its timer on asynchronous operations only).
+  // Every step's completion has this one type, so each Beast operation is
+  // compiled once (see brankas/tls_stream.h).
+  struct StepDone {
+    beast::error_code* result;
+    template <class... Rest>
+    void operator()(beast::error_code ec, Rest&&...) const {
+      *result = ec;
+    }
+  };
+
   template <class Initiate>
   beast::error_code Step(Initiate&& initiate, std::optional<int64_t> timeout_ms = std::nullopt) {
     beast::error_code result = net::error::operation_aborted;
-    beast::get_lowest_layer(*stream_).expires_after(std::chrono::milliseconds(timeout_ms.value_or(options_.timeout_ms)));
-    initiate([&result](beast::error_code ec, auto&&...) { result = ec; });
+    stream_->tcp().expires_after(std::chrono::milliseconds(timeout_ms.value_or(options_.timeout_ms)));
+    initiate(StepDone{&result});
     ioc_.restart();
     ioc_.run();
     return result;
@@ -336,7 +348,7 @@ class HttpsClient::Impl {
   std::string host_, port_;
   net::io_context ioc_;
   ssl::context tls_;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> stream_;
+  std::optional<transport::TlsStream> stream_;
   beast::flat_buffer buffer_;
 };
 

@@ -10,16 +10,17 @@
 #include <array>
 #include <atomic>
 #include <boost/asio.hpp>
-#include <boost/asio/ssl.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <list>
 #include <mutex>
 #include <thread>
 
 #include "brankas/server.h"
+#include "brankas/tls_stream.h"
 #include "brankas/vault.h"
 #include "server/api.h"
 #include "server/metrics.h"
@@ -87,7 +88,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Connection(ApiServer::Impl* server, tcp::socket socket)
       : server_(server), stream_(std::move(socket), server->tls()) {
     beast::error_code ec;
-    tcp::endpoint remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    tcp::endpoint remote = stream_.tcp().socket().remote_endpoint(ec);
     if (!ec) {
       client_ = remote.address().to_string() + ":" + std::to_string(remote.port());
       loopback_ = remote.address().is_loopback();
@@ -102,12 +103,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
  private:
   const HttpLimits& limits() const { return server_->options().limits; }
-  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+  beast::tcp_stream& tcp() { return stream_.tcp(); }
 
   void Handshake() {
     tcp().expires_after(std::chrono::milliseconds(limits().handshake_timeout_ms));
-    stream_.async_handshake(ssl::stream_base::server,
-                            [self = shared_from_this()](beast::error_code ec) { self->OnHandshake(ec); });
+    stream_.AsyncHandshake(ssl::stream_base::server,
+                           [self = shared_from_this()](beast::error_code ec) { self->OnHandshake(ec); });
   }
 
   void OnHandshake(beast::error_code ec) {
@@ -570,7 +571,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Shutdown() {
     tcp().expires_after(std::chrono::seconds(1));
-    stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->Close(); });
+    stream_.AsyncShutdown([self = shared_from_this()](beast::error_code) { self->Close(); });
   }
 
   void Close() {
@@ -580,7 +581,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   ApiServer::Impl* server_;
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  transport::TlsStream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> header_parser_;
   std::optional<http::request_parser<http::string_body>> parser_;
