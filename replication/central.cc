@@ -32,11 +32,6 @@ using tcp = asio::ip::tcp;
 constexpr size_t kMaxAlarmsInMemory = 32;
 constexpr size_t kChunkBytes = 1u << 20;
 
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string CursorKey(std::string_view unit) { return "central/cursor/" + std::string(unit); }
 std::string RetiredKey(std::string_view unit, std::string_view gen) {
   return "central/retired/" + std::string(unit) + "/" + ToHex(gen);
@@ -252,7 +247,7 @@ void CentralNode::Impl::Alarm(Unit& unit, const std::string& text) {
   if (unit.alarms.empty() || unit.alarms.back() != text) unit.alarms.push_back(text);
   if (unit.alarms.size() > kMaxAlarmsInMemory) unit.alarms.erase(unit.alarms.begin());
   Batch b;
-  b.Put(Column::kMeta, AlarmKey(unit.config.code, NowUs()), text);
+  b.Put(Column::kMeta, AlarmKey(unit.config.code, SystemNowUs()), text);
   Status s = store->Write(b, Durability::kSync);
   if (!s.ok()) spdlog::error("replication: cannot record an alarm for unit {}", unit.config.code);
 }
@@ -449,7 +444,7 @@ Result<Ack> CentralNode::Impl::ApplyPush(Unit& unit, const Push& push, std::opti
       r.changelog_seq = seq;
       r.checkpoint_seq = cp->seq;
       r.checkpoint_hash = cp->hash;
-      r.time_us = NowUs();
+      r.time_us = SystemNowUs();
       r.central_key = signing.public_key;
       r.signature = Sign(signing.secret_key, ReceiptMessage(r));
       receipts.Put(Column::kAudit, ReceiptKey(code, cp->seq), EncodeReceipt(r));
@@ -464,7 +459,7 @@ Result<Ack> CentralNode::Impl::ApplyPush(Unit& unit, const Push& push, std::opti
       }
     }
   }
-  unit.last_contact_us = NowUs();
+  unit.last_contact_us = SystemNowUs();
   return ack;
 }
 
@@ -512,7 +507,7 @@ Status CentralNode::Impl::FenceUnit(Unit& unit, const Fence& fence, std::optiona
   next.cursor.generation = fence.new_generation;
   next.cursor.hash.assign(kHashSize, '\0');
   Batch b;
-  b.Put(Column::kMeta, RetiredKey(unit.config.code, fence.old_generation), std::to_string(NowUs()));
+  b.Put(Column::kMeta, RetiredKey(unit.config.code, fence.old_generation), std::to_string(SystemNowUs()));
   b.Put(Column::kMeta, CursorKey(unit.config.code), EncodeStoredCursor(next));
   // The restored unit wrote its new generation outside its changelog; the copy follows.
   b.Put(Column::kMeta, UnitPrefix(unit.config.code) + kGenerationKey, fence.new_generation);
@@ -595,7 +590,7 @@ Status CentralNode::Impl::HandleFrame(Unit& unit, TlsChannel& ch, const Frame& f
       Cursor reply;
       {
         std::lock_guard<std::mutex> lock(unit.mu);
-        unit.last_contact_us = NowUs();
+        unit.last_contact_us = SystemNowUs();
         if (unit.retired.count(hello->generation) != 0) {
           Alarm(unit, "a retired generation connected (a copy of the unit from before its restore?)");
           *refusal = Refusal{ErrorCode::kRetired, "this generation was retired by a restore"};

@@ -28,11 +28,6 @@ constexpr size_t kMaxReplyBytes = 16u << 20;
 constexpr char kInboxSeqKey[] = "local/repl/inbox_seq";
 constexpr int kMaxInboxPullsPerContact = 100;
 
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 std::string SeqKey(uint64_t seq) {
   std::string k;
   PutBigEndian64(&k, seq);
@@ -386,7 +381,7 @@ Status Shipper::Impl::Session() {
   {
     std::lock_guard<std::mutex> lock(mu);
     st.connected = true;
-    st.last_contact_us = NowUs();
+    st.last_contact_us = SystemNowUs();
   }
   BRANKAS_RETURN_IF_ERROR(Prune());
   Publish();
@@ -456,7 +451,7 @@ Status Shipper::Impl::Session() {
     OnAcked(ack.seq);
     {
       std::lock_guard<std::mutex> lock(mu);
-      st.last_contact_us = NowUs();
+      st.last_contact_us = SystemNowUs();
       if (sent.entries > 0) st.last_ack_us = st.last_contact_us;
       st.consecutive_failures = 0;
       st.last_error.clear();
@@ -574,7 +569,7 @@ ReplicationStatus Shipper::status() const {
   s.local_seq = std::max(s.local_seq, newest);
   s.lag_entries = s.local_seq - std::min(s.acked_seq, s.local_seq);
   if (impl_->oldest_pending_us != 0) {
-    s.lag_seconds = std::max(0.0, static_cast<double>(NowUs() - impl_->oldest_pending_us) / 1e6);
+    s.lag_seconds = std::max(0.0, static_cast<double>(SystemNowUs() - impl_->oldest_pending_us) / 1e6);
   }
   return s;
 }

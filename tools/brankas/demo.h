@@ -63,6 +63,9 @@ class Table {
 // At most `max_chars` UTF-8 characters of `value` on one line: line breaks and
 // tabs become spaces, and a cut is marked with "…".
 std::string Truncate(std::string_view value, size_t max_chars = 40);
+// One column of a fixed-width listing: Truncate(text, width), padded to
+// `width` characters, then two spaces.
+std::string Cell(std::string_view text, size_t width);
 // "HH:MM:SS.mmm" (UTC) of unix microseconds.
 std::string ClockTime(int64_t time_us);
 // A section heading: "\n== N. title ==".

@@ -68,6 +68,13 @@ std::string Truncate(std::string_view value, size_t max_chars) {
   return out;
 }
 
+std::string Cell(std::string_view text, size_t width) {
+  std::string cut = Truncate(text, width);
+  size_t chars = 0;
+  for (unsigned char c : cut) chars += (c & 0xC0) != 0x80;
+  return cut + std::string(chars < width ? width - chars : 0, ' ') + "  ";
+}
+
 std::string ClockTime(int64_t time_us) {
   std::time_t seconds = static_cast<std::time_t>(time_us / 1'000'000);
   std::tm tm{};

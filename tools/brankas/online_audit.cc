@@ -29,12 +29,7 @@ struct QueryArgs {
   bool all = false;
 };
 
-std::string Cell(const std::string& text, size_t width) {
-  std::string cut = demo::Truncate(text, width);
-  size_t chars = 0;
-  for (unsigned char c : cut) chars += (c & 0xC0) != 0x80;
-  return cut + std::string(chars < width ? width - chars : 0, ' ') + "  ";
-}
+using demo::Cell;
 
 void PrintHeader() {
   std::cout << Cell("SEQ", 7) << Cell("TIME (UTC)", 19) << Cell("ACTOR", 18) << Cell("ROLE", 12) << Cell("ACTION", 22)

@@ -42,12 +42,7 @@ struct ToolArgs {
   std::string actor, grant;
 };
 
-std::string Cell(const std::string& text, size_t width) {
-  std::string cut = demo::Truncate(text, width);
-  size_t chars = 0;
-  for (unsigned char c : cut) chars += (c & 0xC0) != 0x80;
-  return cut + std::string(chars < width ? width - chars : 0, ' ') + "  ";
-}
+using demo::Cell;
 
 int64_t Int(const Json& j, const char* key) {
   return j.contains(key) && j[key].is_number_integer() ? j[key].get<int64_t>() : 0;

@@ -46,7 +46,7 @@ Argon2Params DevArgon() {
   return p;
 }
 
-int Fail(const std::string& what, const Status& s) {
+int DevFail(const std::string& what, const Status& s) {
   std::cerr << "brankasd --dev: " << what << ": " << s.ToString() << "\n";
   return 2;
 }
@@ -144,13 +144,13 @@ Result<DevNode> ReopenNode(const fs::path& dir, VaultOptions vopt) {
 }  // namespace
 
 int RunDevServer(const DevOptions& o) {
-  if (Status s = SetUpLogging("info", ""); !s.ok()) return Fail("logging", s);
+  if (Status s = SetUpLogging("info", ""); !s.ok()) return DevFail("logging", s);
   spdlog::warn("DEVELOPMENT MODE: the unseal passphrase and every demo password are stored in the data "
                "directory. Never use --dev for real case data.");
   fs::path dir = o.data_dir;
   if (dir.empty()) {
     std::string tmpl = (fs::temp_directory_path() / "brankas-dev-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) return Fail("data directory", Unavailable("cannot create a temporary directory"));
+    if (mkdtemp(tmpl.data()) == nullptr) return DevFail("data directory", Unavailable("cannot create a temporary directory"));
     dir = tmpl;
   }
   std::error_code ec;
@@ -160,7 +160,7 @@ int RunDevServer(const DevOptions& o) {
 
   ServerOptions sopt;
   if (!ParseHostPort(o.listen, 0, &sopt.listen_host, &sopt.listen_port)) {
-    return Fail("--listen", InvalidArgument("expected HOST:PORT with a port from 0 to 65535"));
+    return DevFail("--listen", InvalidArgument("expected HOST:PORT with a port from 0 to 65535"));
   }
   sopt.tls_cert_file = (dir / "tls/cert.pem").string();
   sopt.tls_key_file = (dir / "tls/key.pem").string();
@@ -169,10 +169,10 @@ int RunDevServer(const DevOptions& o) {
   sopt.io_threads = o.io_threads;
   if (!o.anomaly_config.empty()) {
     std::ifstream in(o.anomaly_config, std::ios::binary);
-    if (!in.is_open()) return Fail("--anomaly-config", InvalidArgument("cannot read " + o.anomaly_config));
+    if (!in.is_open()) return DevFail("--anomaly-config", InvalidArgument("cannot read " + o.anomaly_config));
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     auto anomaly = ParseAnomalyConfig(text, o.anomaly_config);
-    if (!anomaly.ok()) return Fail("--anomaly-config", anomaly.status());
+    if (!anomaly.ok()) return DevFail("--anomaly-config", anomaly.status());
     sopt.anomaly = std::move(*anomaly);
   }
 
@@ -186,13 +186,13 @@ int RunDevServer(const DevOptions& o) {
     const size_t eq = peer.find('=');
     std::string key;
     if (eq == std::string::npos || eq == 0 || !FromHex(peer.substr(eq + 1), &key) || key.size() != kSignPublicKeySize) {
-      return Fail("--referral-peer", InvalidArgument("expected CODE=NODE_KEY (64 hex digits)"));
+      return DevFail("--referral-peer", InvalidArgument("expected CODE=NODE_KEY (64 hex digits)"));
     }
     vopt.referral_peers[peer.substr(0, eq)] = key;
   }
   const bool exists = fs::exists(dir / "data" / "CURRENT", ec);
   auto node = exists ? ReopenNode(dir, std::move(vopt)) : CreateNode(o, dir, std::move(vopt));
-  if (!node.ok()) return Fail("preparing " + dir.string(), node.status());
+  if (!node.ok()) return DevFail("preparing " + dir.string(), node.status());
 
   std::unique_ptr<repl::Shipper> shipper;
   if (!o.central.empty()) {
@@ -209,14 +209,14 @@ int RunDevServer(const DevOptions& o) {
       ship.on_referrals = [v](const std::vector<ReferralDelivery>& d) { return v->ReceiveReferrals(d); };
     }
     auto started = repl::Shipper::Start(&node->vault->store(), node->vault->unit(), ship);
-    if (!started.ok()) return Fail("replication", started.status());
+    if (!started.ok()) return DevFail("replication", started.status());
     shipper = std::move(*started);
     repl::Shipper* raw = shipper.get();
     sopt.replication_status = [raw] { return raw->status(); };
     spdlog::info("replicating to {}", o.central);
   }
   auto server = ApiServer::Start(node->vault.get(), sopt);
-  if (!server.ok()) return Fail("starting the API", server.status());
+  if (!server.ok()) return DevFail("starting the API", server.status());
   const std::string url = "https://" + sopt.listen_host + ":" + std::to_string((*server)->port());
   Json creds{{"url", url},
              {"ca_cert", sopt.tls_cert_file},
@@ -226,7 +226,7 @@ int RunDevServer(const DevOptions& o) {
   if (auto pin = PinOfCertificateFile(sopt.tls_cert_file); pin.ok()) creds["tls_pin"] = *pin;
   creds["node_key"] = ToHex(node->vault->node_public_key());
   if (Status s = WritePrivateFile(dir / "dev-credentials.json", creds.dump(2) + "\n"); !s.ok()) {
-    return Fail("credentials", s);
+    return DevFail("credentials", s);
   }
   spdlog::info("dev credentials in {}", (dir / "dev-credentials.json").string());
   std::cout << "ready " << url << std::endl;

@@ -1,5 +1,7 @@
 #include "brankas/types.h"
 
+#include <chrono>
+
 namespace brankas {
 namespace {
 
@@ -83,6 +85,11 @@ int JsonDepth(std::string_view text, int limit) {
     }
   }
   return deepest;
+}
+
+int64_t SystemNowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace brankas

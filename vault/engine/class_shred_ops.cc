@@ -11,7 +11,7 @@
 namespace brankas {
 namespace {
 
-constexpr std::string_view kAction = "case.shred_classes";
+constexpr std::string_view kShredClassesAction = "case.shred_classes";
 
 std::string ClassReceiptKey(std::string_view case_id, uint64_t version) {
   std::string k = "dc/" + std::string(case_id) + "/";
@@ -26,20 +26,20 @@ Status Vault::ShredClasses(const RequestContext& rc, std::string_view case_id,
                            std::string* receipt_out) {
   Impl& impl = *impl_;
   BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
-  BRANKAS_ASSIGN_OR_RETURN(ShredCheck checked, CheckShred(impl, rc, kAction, case_id, reason, "classes of a case"));
+  BRANKAS_ASSIGN_OR_RETURN(ShredCheck checked, CheckShred(impl, rc, kShredClassesAction, case_id, reason, "classes of a case"));
   CaseMeta* meta = &checked.meta;
   const Decision& d = checked.decision;
   uint32_t mask = 0;
   for (FieldClass cls : classes) {
     if (cls == FieldClass::kAdministrative) {
-      return impl.Refuse(rc, kAction, case_id,
+      return impl.Refuse(rc, kShredClassesAction, case_id,
                          InvalidArgument("the administrative class is destroyed only with the whole case"));
     }
     mask |= 1u << static_cast<unsigned>(cls);
   }
-  if (mask == 0) return impl.Refuse(rc, kAction, case_id, InvalidArgument("name at least one field class"));
+  if (mask == 0) return impl.Refuse(rc, kShredClassesAction, case_id, InvalidArgument("name at least one field class"));
   if ((mask & meta->shredded_classes) != 0) {
-    return impl.Refuse(rc, kAction, case_id, FailedPrecondition("a named class was already shredded"));
+    return impl.Refuse(rc, kShredClassesAction, case_id, FailedPrecondition("a named class was already shredded"));
   }
 
   CommitRequest req;
@@ -99,7 +99,7 @@ Status Vault::ShredClasses(const RequestContext& rc, std::string_view case_id,
   const std::string receipt = nlohmann::json{{"receipt", r}, {"signature", ToHex(signature)}}.dump();
   req.batch.Put(Column::kRecords, ClassReceiptKey(case_id, meta->version), receipt);
 
-  AuditEntry e = impl.Entry(rc, kAction, case_id, "allow");
+  AuditEntry e = impl.Entry(rc, kShredClassesAction, case_id, "allow");
   e.rule = d.rule;
   e.flagged = true;
   Sha256 sha;

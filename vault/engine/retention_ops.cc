@@ -11,7 +11,7 @@
 namespace brankas {
 namespace {
 
-constexpr std::string_view kAction = "retention.review";
+constexpr std::string_view kReviewAction = "retention.review";
 constexpr int64_t kSecondsPerYear = 31'557'600;  // 365.25 days
 constexpr size_t kMaxCasesScanned = 1'000'000;
 constexpr size_t kMaxShredPerRun = 1'000;
@@ -36,7 +36,7 @@ Result<std::vector<RetentionItem>> Vault::ReviewRetention(const RequestContext& 
   Impl& impl = *impl_;
   BRANKAS_RETURN_IF_ERROR(impl.RequireUnsealed());
   if (rc.principal.role != Role::kSupervisor || rc.principal.unit != impl.unit) {
-    return impl.Refuse(rc, kAction, "", PermissionDenied("only a supervisor of the unit reviews retention"), {},
+    return impl.Refuse(rc, kReviewAction, "", PermissionDenied("only a supervisor of the unit reviews retention"), {},
                        "role:supervisor");
   }
   const RetentionPolicy& policy = impl.retention;
@@ -53,7 +53,7 @@ Result<std::vector<RetentionItem>> Vault::ReviewRetention(const RequestContext& 
     if (m->closed && !m->shredded && m->unit == impl.unit) closed.push_back(std::move(*m));
     return ++scanned < kMaxCasesScanned;
   }));
-  if (!bad.ok()) return impl.Refuse(rc, kAction, "", bad);
+  if (!bad.ok()) return impl.Refuse(rc, kReviewAction, "", bad);
 
   std::vector<RetentionItem> due;
   for (const CaseMeta& m : closed) {
@@ -70,7 +70,7 @@ Result<std::vector<RetentionItem>> Vault::ReviewRetention(const RequestContext& 
     auto cls = AdministrativeValue(impl, m, "retention_class");
     auto module = AdministrativeValue(impl, m, "module");
     if (!cls.ok() || !module.ok()) {
-      return impl.Refuse(rc, kAction, m.case_id, !cls.ok() ? cls.status() : module.status());
+      return impl.Refuse(rc, kReviewAction, m.case_id, !cls.ok() ? cls.status() : module.status());
     }
     item.retention_class = cls->empty() ? "standard" : *cls;
     item.module = *module;
@@ -127,7 +127,7 @@ Result<std::vector<RetentionItem>> Vault::ReviewRetention(const RequestContext& 
     item.shredded = true;
     ++shredded;
   }
-  AuditEntry e = impl.Entry(rc, kAction, "", "allow");
+  AuditEntry e = impl.Entry(rc, kReviewAction, "", "allow");
   e.rule = "role:supervisor";
   e.detail = "closed=" + std::to_string(closed.size()) + " due=" + std::to_string(due.size()) +
              " held=" + std::to_string(held) + " shredded=" + std::to_string(shredded) +

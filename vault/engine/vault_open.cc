@@ -10,12 +10,6 @@ namespace {
 
 constexpr char kUnitKey[] = "node/unit";
 
-int64_t SystemNowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Result<std::unique_ptr<Store>> OpenStoreFor(VaultOptions& options, bool create) {
   if (options.store) return std::move(options.store);
   if (options.data_dir.empty()) return InvalidArgument("data_dir is required");

@@ -21,11 +21,6 @@ constexpr int64_t kDefaultAnomalyWindowUs = 24LL * 3600 * 1'000'000;
 constexpr int64_t kSlackUs = 5LL * 60 * 1'000'000;
 constexpr size_t kMaxTouchedCases = 2000;
 
-int64_t NowUs() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A decimal number of at most 19 digits (fits in int64_t).
 Result<std::optional<int64_t>> ParseNumber(const std::string* s, std::string_view name) {
   if (s == nullptr) return std::optional<int64_t>();
@@ -143,7 +138,7 @@ Result<Window> ParseWindow(const Target& target, const AnomalyOptions& options, 
   Window w;
   if (required_both && (!from || !to)) return InvalidArgument("give both \"from\" and \"to\" (unix seconds)");
   if (!from && !to && default_length_us == 0) return w;
-  w.to_us = to ? *to * 1'000'000 : NowUs();
+  w.to_us = to ? *to * 1'000'000 : SystemNowUs();
   w.from_us = from ? *from * 1'000'000 : w.to_us - (default_length_us > 0 ? default_length_us : kDefaultAnomalyWindowUs);
   if (w.from_us <= 0) w.from_us = 1;
   if (w.from_us >= w.to_us) return InvalidArgument("\"from\" must be before \"to\"");

@@ -83,4 +83,8 @@ std::optional<Action> ParseAction(std::string_view name);
 std::string_view StageName(Stage s);             // "identification"
 std::optional<Stage> ParseStage(std::string_view name);
 
+// The wall clock in unix microseconds (the time stamps of records and audit
+// entries; tests give the engine their own clock instead).
+int64_t SystemNowUs();
+
 }  // namespace brankas
