@@ -14,13 +14,12 @@ for arg in "$@"; do
   esac
 done
 
+# Every phase line carries the time since the script started (bash's
+# SECONDS), so a CI log shows where its budget (90 minutes on 2 cores) goes.
+phase() { echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }
+
 bash "$root/deploy/install-deps.sh"
 jobs=$(nproc 2>/dev/null || echo 2)
-
-# Every phase line carries the time since the start, so a CI log shows where
-# its budget (90 minutes on 2 cores) goes.
-started=$SECONDS
-phase() { echo "== [$(( (SECONDS - started) / 60 ))m$(( (SECONDS - started) % 60 ))s] $*"; }
 
 run_suite() {
   local name=$1 dir=$2; shift 2
