@@ -1,7 +1,6 @@
 #include "server/api.h"
 
 #include <atomic>
-#include <chrono>
 #include <set>
 
 #include "brankas/crypto.h"
@@ -802,8 +801,7 @@ HttpResponse Api::Route(Call& c) {
       auto grants = vault_->ListGrants(c.rc, case_id);
       if (!grants.ok()) return fail(grants.status());
       constexpr int64_t kSoonSeconds = 24 * 3600;
-      const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                              std::chrono::system_clock::now().time_since_epoch()).count();
+      const int64_t now = SystemNowUs() / 1'000'000;
       Json items = Json::array();
       int64_t soon = 0;
       for (const Grant& g : *grants) {
@@ -855,9 +853,7 @@ HttpResponse Api::Route(Call& c) {
       g.case_id = *case_id;
       g.classes = *cls;
       // An omitted start means now (the server's clock).
-      g.not_before = nb->has_value() ? **nb
-                                     : std::chrono::duration_cast<std::chrono::seconds>(
-                                           std::chrono::system_clock::now().time_since_epoch()).count();
+      g.not_before = nb->has_value() ? **nb : SystemNowUs() / 1'000'000;
       g.expires_at = **exp;
       g.legal_basis = *basis;
       auto grant = vault_->RequestGrant(c.rc, g);
