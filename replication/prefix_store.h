@@ -24,7 +24,6 @@ class PrefixStore : public Store {
               const std::function<bool(std::string_view, std::string_view)>& fn) override;
   Status ScanReverse(Column c, std::string_view prefix,
                      const std::function<bool(std::string_view, std::string_view)>& fn) override;
-  Status SyncWal() override { return FailedPrecondition("a namespace view is read-only"); }
   Status Flush() override { return Status::Ok(); }
   Result<std::unique_ptr<Store>> Snapshot() override;
 

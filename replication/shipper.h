@@ -17,16 +17,11 @@
 #include "brankas/replication.h"
 #include "brankas/status.h"
 #include "brankas/store.h"
-#include "brankas/vault.h"
 
 namespace brankas::repl {
 
 class Shipper {
  public:
-  // Ships the vault's changelog up to what its committer has made durable
-  // (Vault::durable_changelog_seq). `vault` must outlive the shipper.
-  static Result<std::unique_ptr<Shipper>> Start(Vault& vault, ShipperOptions options);
-  // A store with no committer writing to it, or options.durable_seq set:
   // `store` is the unit's store and must outlive the shipper.
   static Result<std::unique_ptr<Shipper>> Start(Store* store, std::string unit, const ShipperOptions& options);
   ~Shipper();  // Stop()s without draining

@@ -159,7 +159,7 @@ int main(int argc, char** argv) {
   sopt.tls_key = dir + "/tls/unit-key.pem";
   sopt.batch_max_wait_ms = 1;
   auto catchup_start = SteadyClock::now();
-  auto shipper = repl::Shipper::Start(**vault, sopt);
+  auto shipper = repl::Shipper::Start(&(*vault)->store(), "BENCH", sopt);
   if (!shipper.ok()) return Fail("shipper", shipper.status());
   const auto catchup_limit = catchup_start + std::chrono::minutes(30);
   while ((*shipper)->status().acked_seq < backlog_entries && SteadyClock::now() < catchup_limit) {
@@ -201,7 +201,7 @@ int main(int argc, char** argv) {
   central = repl::CentralNode::Start(dir + "/central", copt);
   if (!central.ok()) return Fail("central", central.status());
   sopt.central = "127.0.0.1:" + std::to_string((*central)->port());
-  shipper = repl::Shipper::Start(**vault, sopt);
+  shipper = repl::Shipper::Start(&(*vault)->store(), "BENCH", sopt);
   if (!shipper.ok()) return Fail("shipper", shipper.status());
 
   std::mutex mu;

@@ -208,7 +208,7 @@ int RunDevServer(const DevOptions& o) {
       Vault* v = node->vault.get();
       ship.on_referrals = [v](const std::vector<ReferralDelivery>& d) { return v->ReceiveReferrals(d); };
     }
-    auto started = repl::Shipper::Start(*node->vault, ship);
+    auto started = repl::Shipper::Start(&node->vault->store(), node->vault->unit(), ship);
     if (!started.ok()) return DevFail("replication", started.status());
     shipper = std::move(*started);
     repl::Shipper* raw = shipper.get();

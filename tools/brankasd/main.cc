@@ -77,7 +77,7 @@ int RunConfigured(const std::string& config_path, bool check_only) {
     if (!config->referral_peers.empty()) {
       config->replication.on_referrals = [v](const std::vector<ReferralDelivery>& d) { return v->ReceiveReferrals(d); };
     }
-    auto started = repl::Shipper::Start(**vault, config->replication);
+    auto started = repl::Shipper::Start(&(*vault)->store(), (*vault)->unit(), config->replication);
     if (!started.ok()) return Fail("replication", started.status());
     shipper = std::move(*started);
     repl::Shipper* raw = shipper.get();

@@ -17,12 +17,8 @@ uint64_t VersionOfRecord(std::string_view value) {
 
 Committer::Committer(Store& store, AuditChain& chain, ChangelogWriter& changelog, Options options)
     : store_(store), chain_(chain), changelog_(changelog), options_(std::move(options)) {
-  // What the store holds at open is on disk (RocksDB's recovery flushes what
-  // it replays from the WAL).
-  durable_changelog_seq_.store(changelog_.head().seq);
   thread_ = std::thread([this] { Run(); });
   writer_ = std::thread([this] { RunWriter(); });
-  syncer_ = std::thread([this] { RunSyncer(); });
 }
 
 Committer::~Committer() {
@@ -32,8 +28,7 @@ Committer::~Committer() {
   }
   cv_.notify_all();
   thread_.join();  // prepares what is queued, then tells the writer it is done
-  writer_.join();  // writes what is prepared, then tells the syncer it is done
-  syncer_.join();  // syncs and answers what is written
+  writer_.join();  // writes what is prepared
 }
 
 std::future<Result<CommitResult>> Committer::Submit(CommitRequest request) {
@@ -43,10 +38,6 @@ std::future<Result<CommitResult>> Committer::Submit(CommitRequest request) {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) {
       p.promise.set_value(Unavailable("vault is shutting down"));
-      return future;
-    }
-    if (stopped_) {
-      p.promise.set_value(*stopped_);
       return future;
     }
     queue_.push_back(std::move(p));
@@ -71,12 +62,6 @@ Status WriteFailure(const Status& cause) {
                      cause.message() + ")");
 }
 
-Status SyncFailure(const Status& cause) {
-  return Unavailable("the store could not make its writes durable, so the vault stopped taking requests "
-                     "until it is restarted; this request may or may not be on disk (" +
-                     cause.message() + ")");
-}
-
 std::string OverlayKey(const Expectation& e) {
   std::string k;
   k.reserve(1 + e.key.size());
@@ -98,8 +83,7 @@ void Committer::Run() {
       std::unique_lock<std::mutex> lock(mu_);
       auto work = [&] {
         return rollback_chain_.has_value() || (stopping_ && queue_.empty()) ||
-               (!queue_.empty() &&
-                ready_.size() + in_write_ + written_groups_.size() + in_sync_ < max_in_flight);
+               (!queue_.empty() && ready_.size() + in_write_ < max_in_flight);
       };
       if (options_.idle_tick_us > 0) {
         idle = !cv_.wait_for(lock, std::chrono::microseconds(options_.idle_tick_us), work) &&
@@ -129,7 +113,6 @@ void Committer::Run() {
         lock.unlock();
         if (!chain_.CheckpointDue(options_.now_us())) continue;
         lock.lock();
-        if (stopped_) continue;  // nothing is written any more
       } else if (queue_.empty()) {  // stopping, nothing left to prepare
         committer_done_ = true;
         writer_cv_.notify_all();
@@ -178,52 +161,38 @@ void Committer::Run() {
 void Committer::RunWriter() {
   for (;;) {
     std::vector<Prepared> groups;
-    std::optional<Status> stopped;
     {
       std::unique_lock<std::mutex> lock(mu_);
       writer_cv_.wait(lock, [this] { return !ready_.empty() || committer_done_; });
-      if (ready_.empty()) {
-        writer_done_ = true;
-        syncer_cv_.notify_all();
-        return;
-      }
+      if (ready_.empty()) return;
       for (auto& p : ready_) groups.push_back(std::move(p));
       ready_.clear();
       in_write_ = groups.size();
-      stopped = stopped_;
     }
-    if (stopped) {  // a sync failed: nothing more is written
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        in_write_ = 0;
-        CountAnswered(groups, /*failed=*/true);
-      }
-      cv_.notify_one();
-      for (auto& g : groups) Fail(g.requests, *stopped);
-      continue;
-    }
-    // Groups that became ready together go in one write: still atomic, in
-    // preparation order. Not synced here: the syncer makes it durable while
-    // the next groups are written.
+    // Groups that became ready together go in one write: still atomic and
+    // synced, in preparation order, one fsync for all of them.
     Status written;
     if (groups.size() == 1) {
-      written = store_.Write(groups[0].batch, Durability::kNoSync);
+      written = store_.Write(groups[0].batch, Durability::kSync);
     } else {
       Batch all;
       for (auto& g : groups) all.Append(std::move(g.batch));
-      written = store_.Write(all, Durability::kNoSync);
+      written = store_.Write(all, Durability::kSync);
     }
     std::vector<Prepared> chained;  // prepared on top of a failed write
     {
       std::lock_guard<std::mutex> lock(mu_);
       in_write_ = 0;
+      for (const auto& g : groups) {
+        stats_.groups++;
+        stats_.requests += g.requests.size();
+        stats_.max_group = std::max<uint64_t>(stats_.max_group, g.requests.size());
+        if (!written.ok()) stats_.failed_groups++;
+      }
       if (written.ok()) {
         written_.push_back(groups.back().id);
-        for (auto& g : groups) written_groups_.push_back(std::move(g));
-        groups.clear();
-        syncer_cv_.notify_one();
+        degraded_.store(false);
       } else {
-        CountAnswered(groups, /*failed=*/true);
         degraded_.store(true);
         ++epoch_;
         if (!rollback_chain_.has_value()) {
@@ -232,60 +201,16 @@ void Committer::RunWriter() {
         }
         for (auto& p : ready_) chained.push_back(std::move(p));
         ready_.clear();
-        CountAnswered(chained, /*failed=*/true);
+        for (const auto& g : chained) {
+          stats_.groups++;
+          stats_.failed_groups++;
+          stats_.requests += g.requests.size();
+        }
       }
     }
     cv_.notify_one();
     for (auto& g : groups) Answer(g, written);
     for (auto& g : chained) Answer(g, written);
-  }
-}
-
-void Committer::RunSyncer() {
-  for (;;) {
-    std::vector<Prepared> groups;
-    std::optional<Status> stopped;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      syncer_cv_.wait(lock, [this] { return !written_groups_.empty() || writer_done_; });
-      if (written_groups_.empty()) return;
-      groups = std::move(written_groups_);
-      written_groups_.clear();
-      in_sync_ = groups.size();
-      stopped = stopped_;
-    }
-    // One fsync makes every group written before it durable.
-    Status synced = stopped ? *stopped : store_.SyncWal();
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      in_sync_ = 0;
-      CountAnswered(groups, /*failed=*/!synced.ok());
-      if (synced.ok()) {
-        durable_changelog_seq_.store(groups.back().changelog_seq);
-        if (!stopped_) degraded_.store(false);
-      } else if (!stopped_) {
-        stopped_ = SyncFailure(synced);
-        degraded_.store(true);
-      }
-      if (!synced.ok()) synced = *stopped_;
-    }
-    cv_.notify_one();
-    for (auto& g : groups) {
-      if (synced.ok()) {
-        Answer(g, synced);
-      } else {
-        Fail(g.requests, synced);
-      }
-    }
-  }
-}
-
-void Committer::CountAnswered(const std::vector<Prepared>& groups, bool failed) {
-  for (const auto& g : groups) {
-    stats_.groups++;
-    stats_.requests += g.requests.size();
-    stats_.max_group = std::max<uint64_t>(stats_.max_group, g.requests.size());
-    if (failed) stats_.failed_groups++;
   }
 }
 
@@ -366,7 +291,6 @@ std::optional<Committer::Prepared> Committer::Prepare(std::vector<Pending> group
     return std::nullopt;
   }
   if (!p.batch.empty()) changelog_.Append(now, &p.batch);  // no entry for a group that writes nothing
-  p.changelog_seq = changelog_.head().seq;
   for (auto& [key, value] : local) overlay_.insert_or_assign(key, value);
   p.requests = std::move(group);
   return p;

@@ -4,34 +4,19 @@
 // CommitRequest and wait on its future. One committer thread takes everything
 // pending, checks each request's expectation (optimistic concurrency), extends
 // the audit hash chain, and appends one changelog entry for the group: the
-// group's batch holds data + audit + changelog. A writer thread writes the
-// batches into the store (WAL and memtable, not yet synced), in the order they
-// were prepared; a syncer thread fsyncs the WAL and only then answers the
-// requests. Nothing is acknowledged before it is durable.
+// group's batch holds data + audit + changelog. One writer thread writes the
+// batches with sync = true, in the order they were prepared, and only then
+// answers the requests.
 //
-// Pipelined in three stages: while group N's WAL is being fsync'd, group N+1
-// is written (WAL append, memtable insert) and group N+2 is prepared against
-// an overlay holding the versions that groups not yet in the store write.
-// Groups that are ready when the writer comes back are written together in
-// one batch, and groups written while a sync ran are synced together (one
-// fsync for all of them).
-//
-// Visible before durable. A written group can be read before its sync ends.
-// That is safe for everything a caller is told, because every answer waits
-// for its own group's sync, and the WAL is a sequence: a read's audit entry is
-// in a later group than the data it saw, so the answer is given only once
-// that data is durable too. What is not answered through the committer must
-// not look past durable_changelog_seq(): the shipper ships no entry beyond it.
-//
-// Failures. If a write fails (nothing of it reached the store), that group and
-// every group prepared after it fail with kUnavailable (they were chained onto
-// it), the in-memory chain heads roll back to the failed group's marks, and
-// the committer reports degraded until a later group succeeds. If a sync
-// fails, what was written may or may not be on disk (and a later fsync may
-// succeed with the earlier pages lost), so the committer stops for good:
-// every group not yet answered fails, and so does every later request, until
-// the vault is reopened and RocksDB recovers a consistent prefix of its WAL.
-// A group is never acknowledged unless every group before it was.
+// Pipelined: while group N is being written (memtable, WAL, fsync), the
+// committer prepares group N+1 against an overlay holding the versions that
+// in-flight groups write. Groups that are ready when the writer comes back are
+// written together in one batch (still one atomic, synced write). If a write
+// (or a group's audit signature) fails, that group and every group prepared
+// after it fail with kUnavailable (they were chained onto it), the in-memory
+// chain heads roll back to the failed group's marks, and the committer reports
+// degraded until a later group succeeds. A group is never written unless every
+// group before it was.
 //
 // Thread-safety: Submit may be called from any thread. The chain, the
 // changelog writer and the overlay are owned by the committer thread.
@@ -80,12 +65,11 @@ class Committer {
  public:
   struct Options {
     size_t max_group_size = 1024;
-    // Groups prepared but not yet durable (waiting for the writer, being
-    // written, or being synced); the committer waits when this many are in
-    // flight. 3: one being synced, one being written, one prepared (deeper
-    // made groups smaller and cost more CPU per request: a changelog entry per
-    // group).
-    size_t max_groups_in_flight = 3;
+    // Groups prepared but not yet durable (being written or waiting for the
+    // writer); the committer waits when this many are in flight. 2: one being
+    // written while the next is prepared (deeper made groups smaller and
+    // cost more CPU per request: a signature and a changelog entry per group).
+    size_t max_groups_in_flight = 2;
     // While idle, the committer wakes this often (0: never) and, when the
     // chain's checkpoint has fell due (AuditChain::CheckpointDue), commits a
     // group with no requests that seals it.
@@ -105,9 +89,6 @@ class Committer {
   Result<CommitResult> Commit(CommitRequest request);
 
   bool degraded() const { return degraded_.load(); }
-  // The newest changelog sequence whose group is durable (synced). Entries
-  // past it may be in the store (readable) without being on disk yet.
-  uint64_t durable_changelog_seq() const { return durable_changelog_seq_.load(); }
   struct Stats { uint64_t groups = 0, requests = 0, max_group = 0, failed_groups = 0; };
   Stats stats() const;
 
@@ -127,7 +108,6 @@ class Committer {
     std::vector<uint64_t> last_seq;
     AuditChain::GroupMark chain_mark;     // the chain before this group
     ChangelogWriter::Head changelog_mark;
-    uint64_t changelog_seq = 0;           // the changelog's head with this group
   };
   struct Overlaid {
     uint64_t version = 0;
@@ -137,15 +117,12 @@ class Committer {
 
   void Run();        // the committer thread
   void RunWriter();  // the writer thread
-  void RunSyncer();  // the syncer thread
   // Expectations, audit, seal and changelog of one group. On a signing
   // failure the group is answered here and nullopt returned.
   std::optional<Prepared> Prepare(std::vector<Pending> group, uint64_t epoch);
   Result<uint64_t> CurrentVersion(const Expectation& e, const std::string& overlay_key,
                                   const Overlay& local);
   void Answer(Prepared& p, const Status& written);
-  // Adds answered groups to stats_ (mu_ held).
-  void CountAnswered(const std::vector<Prepared>& groups, bool failed);
   void Fail(std::vector<Pending>& requests, const Status& failure);
 
   Store& store_;
@@ -160,14 +137,9 @@ class Committer {
   mutable std::mutex mu_;
   std::condition_variable cv_;         // the committer waits on it
   std::condition_variable writer_cv_;  // the writer waits on it
-  std::condition_variable syncer_cv_;  // the syncer waits on it
   std::deque<Pending> queue_;          // guarded by mu_
   std::deque<Prepared> ready_;         // guarded by mu_: prepared, not yet taken by the writer
   size_t in_write_ = 0;                // guarded by mu_: groups in the current write
-  std::vector<Prepared> written_groups_;  // guarded by mu_: in the store, waiting for a sync
-  size_t in_sync_ = 0;                    // guarded by mu_: groups in the current sync
-  // Set by the syncer when a sync fails: the committer has stopped for good.
-  std::optional<Status> stopped_;         // guarded by mu_
   std::vector<uint64_t> written_;      // guarded by mu_: ids written since the committer looked
   // Bumped by the writer when a write fails: groups prepared in an older epoch
   // were chained onto the failed one and must fail too.
@@ -176,13 +148,10 @@ class Committer {
   std::optional<ChangelogWriter::Head> rollback_changelog_;  // guarded by mu_
   bool stopping_ = false;        // guarded by mu_
   bool committer_done_ = false;  // guarded by mu_
-  bool writer_done_ = false;     // guarded by mu_
   Stats stats_;                  // guarded by mu_
   std::atomic<bool> degraded_{false};
-  std::atomic<uint64_t> durable_changelog_seq_{0};
   std::thread thread_;
   std::thread writer_;
-  std::thread syncer_;
 };
 
 }  // namespace brankas

@@ -164,8 +164,6 @@ Vault::Stats Vault::commit_stats() const {
   return Stats{s.groups, s.requests, s.max_group, s.failed_groups};
 }
 
-uint64_t Vault::durable_changelog_seq() const { return impl_->committer->durable_changelog_seq(); }
-
 Vault::ChangelogHead Vault::changelog_head() const {
   // Read the durable head: the in-memory one belongs to the committer thread.
   ChangelogHead head;

@@ -300,53 +300,6 @@ TEST_F(VaultTest, FailedWritesFailClosedAndReportDegraded) {
   EXPECT_EQ(listed->size(), 1u);
 }
 
-TEST_F(VaultTest, AFailedSyncStopsTheVaultUntilItIsReopened) {
-  fx.vault_ptr().reset();
-  auto base = OpenRocksStore(fx.data_dir(), {});
-  ASSERT_TRUE(base.ok());
-  auto fault = std::make_unique<FaultStore>(std::move(*base));
-  FaultStore* faults = fault.get();
-  fx.OpenUnsealed(std::move(fault));
-  auto c = vault().CreateCase(worker(), SmallCase());
-  ASSERT_TRUE(c.ok());
-  const uint64_t durable = vault().durable_changelog_seq();
-  EXPECT_EQ(durable, vault().changelog_head().seq);
-
-  // The write reaches the store, its fsync fails: not acknowledged, and the
-  // entry it wrote is past what replication may ship.
-  faults->fail_syncs = true;
-  auto failed = vault().CreateCase(worker(), SmallCase());
-  ASSERT_FALSE(failed.ok());
-  EXPECT_EQ(failed.status().code(), Code::kUnavailable);
-  EXPECT_NE(failed.status().message().find("restarted"), std::string::npos) << failed.status().message();
-  EXPECT_EQ(vault().health(), Health::kDegraded);
-  EXPECT_EQ(vault().durable_changelog_seq(), durable);
-  EXPECT_GT(vault().changelog_head().seq, durable);
-
-  // A later fsync may succeed with the earlier pages gone (Linux drops them
-  // after a failed fsync): nothing more is acknowledged, reads included.
-  faults->fail_syncs = false;
-  EXPECT_EQ(vault().CreateCase(worker(), SmallCase()).status().code(), Code::kUnavailable);
-  EXPECT_EQ(vault().ReadCase(worker(), c->case_id).status().code(), Code::kUnavailable);
-  EXPECT_EQ(vault().health(), Health::kDegraded);
-  EXPECT_EQ(vault().durable_changelog_seq(), durable);
-
-  // Reopened, the store holds a consistent prefix: both chains verify and
-  // the acknowledged case is there.
-  fx.vault_ptr().reset();
-  fx.OpenUnsealed();
-  EXPECT_EQ(vault().health(), Health::kOk);
-  EXPECT_TRUE(vault().ReadCase(worker(), c->case_id).ok());
-  auto report = VerifyAuditChain(vault().store(), vault().node_public_key());
-  ASSERT_TRUE(report.ok());
-  EXPECT_TRUE(report->intact) << report->problem;
-  auto changelog = VerifyChangelog(vault().store());
-  ASSERT_TRUE(changelog.ok());
-  EXPECT_TRUE(changelog->intact) << changelog->problem;
-  EXPECT_EQ(vault().durable_changelog_seq(), vault().changelog_head().seq);
-  EXPECT_TRUE(vault().CreateCase(worker(), SmallCase()).ok());
-}
-
 TEST_F(VaultTest, SealedVaultRefusesEverythingAndUnsealsAgain) {
   auto c = vault().CreateCase(worker(), SmallCase());
   ASSERT_TRUE(c.ok());

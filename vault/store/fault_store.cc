@@ -21,11 +21,6 @@ Status FaultStore::Write(const Batch& batch, Durability durability) {
   return s;
 }
 
-Status FaultStore::SyncWal() {
-  if (fail_syncs.load()) return Unavailable("injected sync failure: input/output error");
-  return base_->SyncWal();
-}
-
 Result<std::optional<std::string>> FaultStore::Get(Column c, std::string_view key) {
   if (fail_reads.load()) return Unavailable("injected read failure");
   auto r = base_->Get(c, key);

@@ -111,7 +111,6 @@ class SnapshotStore final : public Store {
                      const std::function<bool(std::string_view, std::string_view)>& fn) override {
     return ScanReverseAt(db_, Options(), Handle(c), prefix, fn);
   }
-  Status SyncWal() override { return FailedPrecondition("a snapshot is read-only"); }
   Status Flush() override { return Status::Ok(); }
   Result<std::unique_ptr<Store>> Snapshot() override {
     return FailedPrecondition("a snapshot of a snapshot is not supported");
@@ -193,8 +192,6 @@ class RocksStore final : public Store {
   Result<std::unique_ptr<Store>> Snapshot() override {
     return std::unique_ptr<Store>(new SnapshotStore(db_.get(), &handles_));
   }
-
-  Status SyncWal() override { return FromRocks(db_->SyncWAL(), "wal sync"); }
 
   Status FlushColumn(Column c) override {
     auto* cf = handle(c);

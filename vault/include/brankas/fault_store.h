@@ -25,9 +25,6 @@ class FaultStore final : public Store {
   // Values read back have one bit flipped while set.
   std::atomic<bool> corrupt_reads{false};
   std::atomic<uint64_t> writes_done{0};
-  // Every SyncWal fails with kUnavailable ("I/O error") while set: a disk
-  // that took the writes into its cache and then could not make them durable.
-  std::atomic<bool> fail_syncs{false};
 
   Status Write(const Batch& batch, Durability durability) override;
   Result<std::optional<std::string>> Get(Column c, std::string_view key) override;
@@ -35,7 +32,6 @@ class FaultStore final : public Store {
               const std::function<bool(std::string_view, std::string_view)>& fn) override;
   Status ScanReverse(Column c, std::string_view prefix,
                      const std::function<bool(std::string_view, std::string_view)>& fn) override;
-  Status SyncWal() override;
   Status Flush() override { return base_->Flush(); }
   Status FlushColumn(Column c) override { return base_->FlushColumn(c); }
   Result<std::unique_ptr<Store>> Snapshot() override { return base_->Snapshot(); }

@@ -45,10 +45,6 @@ struct ShipperOptions {
   // for the next pull. Unset: the inbox is not pulled.
   std::function<Status(const std::vector<ReferralDelivery>&)> on_referrals;
   int64_t inbox_interval_ms = 5'000;
-  // The newest changelog sequence that is durable on the unit; entries past it
-  // are not shipped. Set by Shipper::Start(Vault&, ...); unset: every entry in
-  // the store counts as durable (a store no committer writes to).
-  std::function<uint64_t()> durable_seq;
 };
 
 // One unit the central node accepts, from [[units]] of central.toml.
@@ -78,7 +74,7 @@ struct ReplicationStatus {
   bool enabled = false;
   std::string peer;                  // HOST:PORT of the central node
   std::string generation;            // hex
-  uint64_t local_seq = 0;            // newest changelog entry durable here (what may be shipped)
+  uint64_t local_seq = 0;            // newest changelog entry written here
   uint64_t acked_seq = 0;            // newest entry the central node holds durably
   uint64_t lag_entries = 0;          // local_seq - acked_seq
   double lag_seconds = 0;            // age of the oldest unacknowledged entry

@@ -93,10 +93,6 @@ class Store {
   // Reverse order from the greatest key with the prefix.
   virtual Status ScanReverse(Column c, std::string_view prefix,
                              const std::function<bool(std::string_view key, std::string_view value)>& fn) = 0;
-  // Makes every write that returned before this call durable (fsyncs the
-  // WAL), the kNoSync ones included. Safe to call while other threads write:
-  // the committer writes group N+1 while group N's sync runs.
-  virtual Status SyncWal() = 0;
   // Flushes memtables (used before offline copies; not needed for durability).
   virtual Status Flush() = 0;
   // Flushes one column's memtable to fsync'd files and waits: what was written

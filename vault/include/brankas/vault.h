@@ -344,10 +344,6 @@ class Vault {
   // The changelog head: (generation, sequence, hash) — what replication ships.
   struct ChangelogHead { std::string generation; uint64_t seq = 0; std::string hash; };
   ChangelogHead changelog_head() const;
-  // The newest changelog sequence whose commit group is durable. The stored
-  // head can be ahead of it by the groups being synced (readable, not yet on
-  // disk): replication ships nothing past this.
-  uint64_t durable_changelog_seq() const;
   Store& store();
   const Schema& schema() const;
   const Policy& policy() const;
