@@ -161,6 +161,18 @@ SecretKey SecretKey::Random(size_t size) {
   return k;
 }
 
+SecretKey SecretKey::Derive(const SecretKey& master, uint64_t id, const char (&context)[9], size_t size) {
+  static_assert(kKeySize == crypto_kdf_KEYBYTES);
+  if (master.size() != crypto_kdf_KEYBYTES || size < crypto_kdf_BYTES_MIN || size > crypto_kdf_BYTES_MAX) {
+    std::abort();  // a programming error: no key can be made from this
+  }
+  SecretKey k;
+  k.data_ = AllocateSecret(size, &k.pooled_);
+  k.size_ = size;
+  crypto_kdf_derive_from_key(k.data_, size, id, context, master.data());
+  return k;
+}
+
 SecretKey SecretKey::FromBytes(std::string_view bytes) {
   SecretKey k;
   if (bytes.empty()) return k;

@@ -42,6 +42,25 @@ TEST_F(CryptoTest, SecretKeyLifecycle) {
   EXPECT_FALSE(ConstantTimeEqual(SecretKey::Random().view(), SecretKey::Random().view()));
 }
 
+TEST_F(CryptoTest, DerivedSubkeysAreLibsodiumKdfAndDistinct) {
+  SecretKey master = SecretKey::Random();
+  SecretKey a0 = SecretKey::Derive(master, 0, "brdatakc");
+  SecretKey a1 = SecretKey::Derive(master, 1, "brdatakc");
+  ASSERT_EQ(a0.size(), kKeySize);
+  EXPECT_FALSE(ConstantTimeEqual(a0.view(), a1.view()));
+  EXPECT_TRUE(ConstantTimeEqual(a0.view(), SecretKey::Derive(master, 0, "brdatakc").view()));
+  EXPECT_FALSE(ConstantTimeEqual(a0.view(), SecretKey::Derive(master, 0, "otherctx").view()));
+  EXPECT_FALSE(ConstantTimeEqual(a0.view(), SecretKey::Derive(SecretKey::Random(), 0, "brdatakc").view()));
+  // Exactly libsodium's crypto_kdf: BLAKE2b keyed by the master, with the id
+  // as salt and the context as personalization.
+  unsigned char expected[kKeySize];
+  crypto_kdf_derive_from_key(expected, sizeof expected, 1, "brdatakc", master.data());
+  EXPECT_TRUE(ConstantTimeEqual(a1.view(), std::string_view(reinterpret_cast<const char*>(expected), kKeySize)));
+  sodium_memzero(expected, sizeof expected);
+  // No subkey equals its master.
+  EXPECT_FALSE(ConstantTimeEqual(a0.view(), master.view()));
+}
+
 TEST_F(CryptoTest, WipeStringAndHex) {
   std::string s = "secret";
   WipeString(s);

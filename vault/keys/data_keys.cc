@@ -1,5 +1,8 @@
 // KeyRing: data keys per (case, class), KEK rotation and crypto-shredding.
 #include "brankas/keys.h"
+
+#include <array>
+
 #include "keys/data_key_cache.h"
 #include "keys/key_format.h"
 #include "keys/key_ring_state.h"
@@ -26,18 +29,32 @@ Result<KeyRing::CaseKeys> KeyRing::CreateCaseKeys(std::string_view case_id, Batc
   // No store read: case ids are random (100 bits) and the engine's commit
   // expects the case metadata to be absent, so a duplicate cannot commit.
 
+  // Under the lock only the current KEKs are looked up: the keys are made
+  // and wrapped outside it, so concurrent creates do not queue on it.
+  std::array<std::pair<uint32_t, std::shared_ptr<const SecretKey>>, kFieldClassCount> keks;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ == nullptr) return Sealed("vault is sealed");
+    if (shredded_.count(case_id) != 0) return Conflict("case was shredded");
+    for (FieldClass cls : kAllFieldClasses) {
+      const size_t c = static_cast<size_t>(cls);
+      const uint32_t version = state_->current[c];
+      const auto kek = state_->keks.find({cls, version});
+      if (kek == state_->keks.end()) return Internal("current KEK is not loaded");
+      keks[c] = {version, kek->second};
+    }
+  }
+  // One fresh random master per case, one subkey per class, the master wiped
+  // on return: shredding one class's wrapped key leaves it underivable from
+  // the others.
+  const SecretKey master = SecretKey::Random();
   CaseKeys keys;
   CaseKeysRecord record;
-  std::lock_guard<std::mutex> lock(mu_);
-  if (state_ == nullptr) return Sealed("vault is sealed");
-  if (shredded_.count(case_id) != 0) return Conflict("case was shredded");
   for (FieldClass cls : kAllFieldClasses) {
     const size_t c = static_cast<size_t>(cls);
-    const uint32_t version = state_->current[c];
-    const auto kek = state_->keks.find({cls, version});
-    if (kek == state_->keks.end()) return Internal("current KEK is not loaded");
-    auto key = std::make_shared<const SecretKey>(SecretKey::Random());
-    record[c] = {version, AeadSeal(*kek->second, key->view(), DataKeyAd(unit_, case_id, cls, version))};
+    const auto& [version, kek] = keks[c];
+    auto key = std::make_shared<const SecretKey>(SecretKey::Derive(master, c, "brdatakc"));
+    record[c] = {version, AeadSeal(*kek, key->view(), DataKeyAd(unit_, case_id, cls, version))};
     keys[c] = std::move(key);
   }
   batch->Put(Column::kKeys, DataKeyKey(case_id), EncodeCaseKeysRecord(record));

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "brankas/shamir.h"
@@ -263,6 +264,17 @@ TEST_F(KeyRingTest, DataKeysRoundTripAndAreDistinct) {
   EXPECT_FALSE(ConstantTimeEqual(a[medical]->view(), b[medical]->view()));
   EXPECT_FALSE(ConstantTimeEqual(a[medical]->view(),
                                  a[static_cast<size_t>(FieldClass::kIdentity)]->view()));
+  // Every class of both cases has a key of its own (one random master per
+  // case, one subkey per class).
+  std::set<std::string> distinct;
+  for (const auto* keys : {&a, &b}) {
+    for (const auto& k : *keys) {
+      ASSERT_NE(k, nullptr);
+      ASSERT_EQ(k->size(), kKeySize);
+      distinct.emplace(k->view());
+    }
+  }
+  EXPECT_EQ(distinct.size(), 2 * kFieldClassCount);
 
   const std::string sealed = AeadSeal(**ka, "diagnosis", "ad");
   auto kb = ring->DataKey("case-b", FieldClass::kMedical);

@@ -40,6 +40,13 @@ class SecretKey {
   SecretKey& operator=(const SecretKey&) = delete;
 
   static SecretKey Random(size_t size = kKeySize);
+  // The subkey `id` of a kKeySize `master` under an 8-character `context`
+  // (libsodium's crypto_kdf, BLAKE2b): subkeys of one random master are
+  // independent keys to anyone without the master. For keys made in a batch
+  // (a case's data keys) without a CSPRNG call each: libsodium's generator
+  // makes a getpid(2) system call per call.
+  static SecretKey Derive(const SecretKey& master, uint64_t id, const char (&context)[9],
+                          size_t size = kKeySize);
   // Copies bytes into protected memory. The caller should wipe its copy.
   static SecretKey FromBytes(std::string_view bytes);
 
