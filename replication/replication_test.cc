@@ -60,8 +60,11 @@ class ReplicationTest : public testing::ReplicationFixture {
   std::string Generation() { return unit_.vault().store().Get(Column::kMeta, kGenerationKey)->value_or(""); }
   std::vector<std::string> OutboxEntries() {
     std::vector<std::string> entries;
-    EXPECT_TRUE(unit_.vault().store().Scan(Column::kChangelog, "", "", [&](std::string_view, std::string_view v) {
-      entries.emplace_back(v);
+    Store& store = unit_.vault().store();
+    EXPECT_TRUE(store.Scan(Column::kChangelog, "", "", [&](std::string_view, std::string_view v) {
+      auto full = MaterializeChangelogEntry(store, v);  // as shipped
+      EXPECT_TRUE(full.ok()) << full.status().ToString();
+      entries.push_back(full.ok() ? *full : std::string());
       return true;
     }).ok());
     return entries;
@@ -389,6 +392,38 @@ TEST_F(ReplicationTest, AShreddedCaseIsUnreadableOnTheCentralNodeToo) {
   auto report = VerifyDestructionReceipt(**held, unit_.vault().node_public_key());
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->valid) << report->problem;
+}
+
+TEST_F(ReplicationTest, ACaseShreddedBeforeItWasShippedStillShipsEveryEntryAsHashed) {
+  // The outbox refers to case versions instead of copying them: shredding
+  // deletes the versions before the entries that wrote them are shipped.
+  StartCentral();
+  std::vector<std::string> ids = CreateCases(3);
+  ASSERT_TRUE(unit_.vault().ShredCase(unit_.Ctx("sri", Role::kSupervisor), ids[1], "retention").ok());
+  Store& store = unit_.vault().store();
+  auto stashed = [&] {
+    int n = 0;
+    EXPECT_TRUE(store.Scan(Column::kMeta, "local/changelog_stash/", {}, [&](std::string_view, std::string_view) {
+      ++n;
+      return true;
+    }).ok());
+    return n;
+  };
+  EXPECT_GT(stashed(), 0);
+  ShipUntilCaughtUp();
+  EXPECT_EQ(stashed(), 0);  // given back once the shred is acknowledged
+  auto drill = central_->Drill("KPG");
+  ASSERT_TRUE(drill.ok()) << drill.status().ToString();
+  EXPECT_EQ(drill->digest, UnitDigest());
+  auto central = StopCentralAndOpenItsStore();
+  ASSERT_TRUE(central.ok()) << central.status().ToString();
+  int versions = 0;
+  EXPECT_TRUE((*central)->Scan(Column::kRecords, repl::UnitPrefix("KPG") + VersionPrefix(ids[1]), {},
+                               [&](std::string_view, std::string_view) {
+                                 ++versions;
+                                 return true;
+                               }).ok());
+  EXPECT_EQ(versions, 0);
 }
 
 TEST_F(ReplicationTest, AClassShredLeavesNoWrappedKeyOfTheClassOnTheCentralNode) {

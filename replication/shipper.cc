@@ -186,9 +186,12 @@ Status Shipper::Impl::Prune() {
     upto = seq;
     return b.mutations().size() < 100'000;
   }));
+  const bool all_pruned = b.mutations().size() < 100'000;
+  // Values kept aside for entries up to `acked` are no longer needed.
+  BRANKAS_RETURN_IF_ERROR(PruneChangelogStash(*store, acked, &b));
   if (!b.empty()) BRANKAS_RETURN_IF_ERROR(store->Write(b, Durability::kNoSync));
   pruned_upto = std::max(upto, pruned_upto);
-  if (b.mutations().size() < 100'000) pruned_upto = acked;
+  if (all_pruned) pruned_upto = acked;
   return Status::Ok();
 }
 
@@ -203,21 +206,33 @@ Status Shipper::Impl::ReadBatch(uint64_t next, std::vector<std::string>* entries
   const size_t max_bytes = std::max<size_t>(64 * 1024, FrameBudget(options.batch_max_bytes));
   size_t bytes = 0;
   bool gap = false;
+  Status failed;
   BRANKAS_RETURN_IF_ERROR(store->Scan(Column::kChangelog, "", SeqKey(next),
-                                      [&](std::string_view key, std::string_view value) {
+                                      [&](std::string_view key, std::string_view stored) {
                                         if (key.size() != 8) return true;
                                         if (GetBigEndian64(key) != next + entries->size()) {
                                           gap = true;
                                           return false;
                                         }
-                                        if (!entries->empty() && bytes + value.size() > max_bytes) return false;
-                                        entries->emplace_back(value);
-                                        bytes += value.size();
+                                        // As shipped: with the values the outbox refers to.
+                                        auto full = MaterializeChangelogEntry(*store, stored);
+                                        if (!full.ok()) {
+                                          failed = full.status();
+                                          return false;
+                                        }
+                                        if (!entries->empty() && bytes + full->size() > max_bytes) return false;
+                                        bytes += full->size();
+                                        entries->push_back(std::move(*full));
                                         return entries->size() < options.batch_max_entries;
                                       }));
   if (gap) {
     SetAlarm("the outbox no longer holds entry " + std::to_string(next) + " that the central node lacks", true);
     return FailedPrecondition("outbox gap at entry " + std::to_string(next));
+  }
+  if (!failed.ok()) {
+    SetAlarm("the outbox entry " + std::to_string(next + entries->size()) + " cannot be read: " + failed.message(),
+             true);
+    return failed;
   }
   return Status::Ok();
 }
@@ -369,7 +384,8 @@ Status Shipper::Impl::Session() {
   if (cursor.seq > 0) {
     BRANKAS_ASSIGN_OR_RETURN(auto local, store->Get(Column::kChangelog, SeqKey(cursor.seq)));
     if (local) {
-      auto e = DecodeChangelogEntry(*local);
+      auto full = MaterializeChangelogEntry(*store, *local);
+      auto e = full.ok() ? DecodeChangelogEntry(*full) : Result<ChangelogEntry>(full.status());
       if (!e.ok() || e->hash != cursor.hash) {
         const std::string alarm = "the central node's entry " + std::to_string(cursor.seq) + " differs from this unit's";
         SetAlarm(alarm, true);

@@ -3,21 +3,54 @@
 #include <algorithm>
 #include <iterator>
 
+#include "brankas/audit.h"
 #include "brankas/codec.h"
 #include "brankas/crypto.h"
 
 namespace brankas {
 namespace {
 
+// The full entry: what is hashed, shipped and held by the central node.
 constexpr uint8_t kEntryFormat = 1;
+// An entry as the unit stores it in its outbox: like kEntryFormat, but a
+// large write-once value (a case version's sealed fields, see ByReference)
+// is not copied: its mutation has kind kPutByReference and no value, and
+// MaterializeChangelogEntry reads the value back from where the same batch
+// put it. Every value was otherwise written twice, to its column and to the
+// outbox: the WAL, memtable, flush and compaction bytes of a create.
+constexpr uint8_t kStoredFormat = 2;
+constexpr uint8_t kPutByReference = 2;
+constexpr size_t kMinReferencedValue = 256;
 constexpr uint8_t kHeadFormat = 1;
 constexpr uint32_t kMaxMutations = 1u << 20;
+// Meta (node-local): a write-once value deleted while an outbox entry may
+// still refer to it, kept until the entry that deleted it is acknowledged.
+constexpr char kStashPrefix[] = "local/changelog_stash/";
+
+// Keys written at most once with one value, and later at most deleted: case
+// versions (VersionKey, engine/case_record.h) and audit entries (never deleted).
+bool IsWriteOnce(Column column, std::string_view key) {
+  return (column == Column::kRecords && key.substr(0, 2) == "v/") ||
+         (column == Column::kAudit && key.size() == 9 && key[0] == kAuditEntryPrefix[0]);
+}
+
+bool ByReference(const Mutation& m) {
+  return m.kind == Mutation::Kind::kPut && m.value.size() >= kMinReferencedValue && IsWriteOnce(m.column, m.key);
+}
+
+std::string StashKey(Column column, std::string_view key) {
+  std::string k(kStashPrefix);
+  k.push_back(static_cast<char>(column));
+  k.append(key);
+  return k;
+}
 
 // skip_node_local: the mutations of node-local state are left out (the
 // writer encodes a group's batch as it is, without copying what it ships).
+// stored: the outbox form (kStoredFormat), values ByReference left out.
 void EncodeBody(std::string_view generation, uint64_t seq, int64_t time_us, std::string_view prev_hash,
-                const std::vector<Mutation>& mutations, bool skip_node_local, Writer* w) {
-  w->U8(kEntryFormat);
+                const std::vector<Mutation>& mutations, bool skip_node_local, bool stored, Writer* w) {
+  w->U8(stored ? kStoredFormat : kEntryFormat);
   w->Bytes(generation);
   w->U64(seq);
   w->I64(time_us);
@@ -26,6 +59,12 @@ void EncodeBody(std::string_view generation, uint64_t seq, int64_t time_us, std:
   w->U32(static_cast<uint32_t>(mutations.size() - skipped));
   for (const auto& m : mutations) {
     if (skipped != 0 && IsNodeLocal(m)) continue;
+    if (stored && ByReference(m)) {
+      w->U8(kPutByReference);
+      w->U8(static_cast<uint8_t>(m.column));
+      w->Bytes(m.key);
+      continue;
+    }
     w->U8(static_cast<uint8_t>(m.kind));
     w->U8(static_cast<uint8_t>(m.column));
     w->Bytes(m.key);
@@ -34,7 +73,8 @@ void EncodeBody(std::string_view generation, uint64_t seq, int64_t time_us, std:
 }
 
 void EncodeBody(const ChangelogEntry& e, Writer* w) {
-  EncodeBody(e.generation, e.seq, e.time_us, e.prev_hash, e.mutations, /*skip_node_local=*/false, w);
+  EncodeBody(e.generation, e.seq, e.time_us, e.prev_hash, e.mutations, /*skip_node_local=*/false,
+             /*stored=*/false, w);
 }
 
 std::string HashBody(std::string_view body) {
@@ -74,7 +114,8 @@ int64_t ChangelogEntryTimeUs(std::string_view bytes) {
   std::string_view generation;
   uint64_t seq = 0;
   int64_t time_us = 0;
-  if (!r.U8(&format) || format != kEntryFormat || !r.BytesView(&generation) || !r.U64(&seq) || !r.I64(&time_us)) {
+  if (!r.U8(&format) || (format != kEntryFormat && format != kStoredFormat) || !r.BytesView(&generation) ||
+      !r.U64(&seq) || !r.I64(&time_us)) {
     return 0;
   }
   return time_us;
@@ -130,6 +171,57 @@ Result<ChangelogEntry> DecodeChangelogEntry(std::string_view bytes) {
   return e;
 }
 
+Result<std::string> MaterializeChangelogEntry(Store& store, std::string_view stored) {
+  if (stored.empty() || static_cast<uint8_t>(stored[0]) != kStoredFormat) return std::string(stored);
+  Reader r(stored);
+  uint8_t format = 0;
+  std::string_view generation, prev_hash, hash;
+  uint64_t seq = 0;
+  int64_t time_us = 0;
+  uint32_t count = 0;
+  if (!r.U8(&format) || !r.BytesView(&generation) || !r.U64(&seq) || !r.I64(&time_us) || !r.BytesView(&prev_hash) ||
+      !r.U32(&count) || count > kMaxMutations || count > r.Remaining() / 6) {
+    return Corruption("changelog entry: malformed");
+  }
+  const std::string where = "changelog entry " + std::to_string(seq);
+  Writer w;
+  w.Reserve(stored.size() + 8192);
+  w.U8(kEntryFormat);
+  w.Bytes(generation);
+  w.U64(seq);
+  w.I64(time_us);
+  w.Bytes(prev_hash);
+  w.U32(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    uint8_t kind = 0, column = 0;
+    std::string_view key, value;
+    if (!r.U8(&kind) || !r.U8(&column) || kind > kPutByReference || column >= kColumnCount || !r.BytesView(&key)) {
+      return Corruption(where + ": malformed mutation");
+    }
+    w.U8(kind == kPutByReference ? static_cast<uint8_t>(Mutation::Kind::kPut) : kind);
+    w.U8(column);
+    w.Bytes(key);
+    if (kind != kPutByReference) {
+      if (!r.BytesView(&value)) return Corruption(where + ": truncated");
+      w.Bytes(value);
+      continue;
+    }
+    const auto col = static_cast<Column>(column);
+    if (!IsWriteOnce(col, key)) return Corruption(where + ": refers to a record that is not write-once");
+    BRANKAS_ASSIGN_OR_RETURN(auto held, store.Get(col, key));
+    if (!held) {
+      // Deleted since (a shredded case): the deleting batch kept it aside.
+      BRANKAS_ASSIGN_OR_RETURN(held, store.Get(Column::kMeta, StashKey(col, key)));
+      if (!held || held->size() < 8) return Corruption(where + ": a record it refers to is no longer stored");
+      held->erase(0, 8);
+    }
+    w.Bytes(*held);
+  }
+  if (!r.BytesView(&hash) || !r.Done()) return Corruption(where + ": malformed");
+  w.Bytes(hash);
+  return w.Take();
+}
+
 Result<std::vector<std::string>> ChangelogEntryPutKeys(std::string_view bytes, Column column,
                                                        std::string_view prefix) {
   Reader r(bytes);
@@ -181,7 +273,7 @@ Result<std::unique_ptr<ChangelogWriter>> ChangelogWriter::Open(Store& store) {
     }
     head = std::move(h);
   }
-  return std::unique_ptr<ChangelogWriter>(new ChangelogWriter(std::move(head)));
+  return std::unique_ptr<ChangelogWriter>(new ChangelogWriter(store, std::move(head)));
 }
 
 bool IsNodeLocal(const Mutation& m) {
@@ -197,21 +289,44 @@ bool IsNodeLocal(const Mutation& m) {
   }
 }
 
-void ChangelogWriter::Append(int64_t time_us, Batch* batch) {
-  // Encoded straight from the batch: the group's mutations are copied once.
-  // Node-local state (sessions, upload markers, the changelog head itself) is
-  // not shipped.
+Status ChangelogWriter::Append(int64_t time_us, Batch* batch) {
+  // Hashed as the full entry, stored with large write-once values by
+  // reference. Node-local state (sessions, upload markers, the changelog
+  // head itself) is not shipped.
   const std::vector<Mutation>& all = batch->mutations();
   const uint64_t seq = head_.seq + 1;
-  Writer w;
-  w.Reserve(128 + batch->ByteSize() + 2 * all.size());
-  EncodeBody(head_.generation, seq, time_us, head_.hash, all, /*skip_node_local=*/true, &w);
-  std::string hash = HashBody(w.str());
-  w.Bytes(hash);
+  full_.str().clear();
+  full_.Reserve(128 + batch->ByteSize() + 10 * all.size());
+  EncodeBody(head_.generation, seq, time_us, head_.hash, all, /*skip_node_local=*/true, /*stored=*/false, &full_);
+  std::string hash = HashBody(full_.str());
+  Writer stored;
+  EncodeBody(head_.generation, seq, time_us, head_.hash, all, /*skip_node_local=*/true, /*stored=*/true, &stored);
+  stored.Bytes(hash);
+  // A write-once value this group deletes may be referred to by an entry not
+  // yet acknowledged: it is kept aside (node-local) until this entry is.
+  std::vector<std::pair<std::string, std::string>> stash;
+  for (const auto& m : all) {
+    if (m.kind != Mutation::Kind::kDelete || !IsWriteOnce(m.column, m.key)) continue;
+    BRANKAS_ASSIGN_OR_RETURN(auto held, store_->Get(m.column, m.key));
+    if (!held) continue;
+    std::string value;
+    PutBigEndian64(&value, seq);
+    value.append(*held);
+    stash.emplace_back(StashKey(m.column, m.key), std::move(value));
+  }
+  for (auto& [key, value] : stash) batch->Put(Column::kMeta, std::move(key), std::move(value));
   head_.seq = seq;
   head_.hash = std::move(hash);
-  batch->Put(Column::kChangelog, SeqKey(seq), w.Take());
+  batch->Put(Column::kChangelog, SeqKey(seq), stored.Take());
   batch->Put(Column::kMeta, kChangelogHeadKey, EncodeHead(head_));
+  return Status::Ok();
+}
+
+Status PruneChangelogStash(Store& store, uint64_t acked, Batch* batch) {
+  return store.Scan(Column::kMeta, kStashPrefix, {}, [&](std::string_view key, std::string_view value) {
+    if (value.size() < 8 || GetBigEndian64(value.substr(0, 8)) <= acked) batch->Delete(Column::kMeta, std::string(key));
+    return true;
+  });
 }
 
 Result<ChangelogReport> VerifyChangelog(Store& store) {
@@ -219,8 +334,9 @@ Result<ChangelogReport> VerifyChangelog(Store& store) {
   std::string prev_hash;
   uint64_t prev_seq = 0;
   Status decode_status;
-  Status s = store.Scan(Column::kChangelog, "", "", [&](std::string_view key, std::string_view value) {
-    auto e = DecodeChangelogEntry(value);
+  Status s = store.Scan(Column::kChangelog, "", "", [&](std::string_view key, std::string_view stored) {
+    auto full = MaterializeChangelogEntry(store, stored);
+    auto e = full.ok() ? DecodeChangelogEntry(*full) : Result<ChangelogEntry>(full.status());
     if (!e.ok()) {
       report.problem = "entry at key " + ToHex(key) + " is corrupt";
       return false;

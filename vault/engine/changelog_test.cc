@@ -206,10 +206,28 @@ class ChangelogVaultTest : public ::testing::Test {
     return r.ok() ? *r : ChangelogReport{};
   }
 
-  std::string EntryBytes(uint64_t seq) {
+  // As stored in the outbox (large case versions by reference).
+  std::string StoredBytes(uint64_t seq) {
     auto v = store().Get(Column::kChangelog, SeqKey(seq));
     EXPECT_TRUE(v.ok() && v->has_value()) << seq;
     return v.ok() && v->has_value() ? **v : std::string();
+  }
+  // As shipped: the full entry.
+  std::string EntryBytes(uint64_t seq) {
+    auto full = MaterializeChangelogEntry(store(), StoredBytes(seq));
+    EXPECT_TRUE(full.ok()) << seq << ": " << full.status().ToString();
+    return full.ok() ? *full : std::string();
+  }
+  // The entry (seq > after) that puts `key` in the records column.
+  uint64_t EntryPutting(uint64_t after, const std::string& key) {
+    for (uint64_t seq = after + 1; seq <= vault().changelog_head().seq; ++seq) {
+      auto e = DecodeChangelogEntry(EntryBytes(seq));
+      if (!e.ok()) continue;
+      for (const auto& m : e->mutations) {
+        if (m.kind == Mutation::Kind::kPut && m.column == Column::kRecords && m.key == key) return seq;
+      }
+    }
+    return 0;
   }
 
   void Put(uint64_t seq, const std::string& bytes) {
@@ -252,6 +270,99 @@ TEST_F(ChangelogVaultTest, RealChainIsIntactAndMatchesTheHead) {
   fx.OpenUnsealed();
   r = Verify();
   EXPECT_TRUE(r.intact) << r.problem;
+}
+
+TEST_F(ChangelogVaultTest, CaseVersionsAreStoredByReferenceAndShippedInFull) {
+  const uint64_t before = vault().changelog_head().seq;
+  auto c = vault().CreateCase(fx.Ctx("rina", Role::kCaseWorker),
+                              {{"name", "Dewi Lestari"}, {"narrative", "[DATA SINTETIS] " + std::string(1500, 'k')}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto version = store().Get(Column::kRecords, VersionKey(c->case_id, 1));
+  ASSERT_TRUE(version.ok() && version->has_value());
+  const uint64_t seq = EntryPutting(before, VersionKey(c->case_id, 1));
+  ASSERT_NE(seq, 0u);
+  const std::string stored = StoredBytes(seq);
+  const std::string full = EntryBytes(seq);
+  // The outbox holds the version once, in the records column.
+  EXPECT_EQ(stored.find(**version), std::string::npos);
+  EXPECT_GE(full.size(), stored.size() + (*version)->size());
+  // The stored form is not what is shipped or hashed; the full form is.
+  EXPECT_FALSE(DecodeChangelogEntry(stored).ok());
+  auto e = DecodeChangelogEntry(full);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_TRUE(EncodedChangelogEntryHashMatches(full, e->hash));
+  EXPECT_EQ(EncodeChangelogEntry(*e), full);
+  EXPECT_EQ(ChangelogEntryTimeUs(stored), e->time_us);
+  bool shipped = false;
+  for (const auto& m : e->mutations) shipped |= m.key == VersionKey(c->case_id, 1) && m.value == **version;
+  EXPECT_TRUE(shipped);
+  EXPECT_TRUE(Verify().intact);
+}
+
+TEST_F(ChangelogVaultTest, ShreddingKeepsReferredVersionsUntilTheShredIsAcknowledged) {
+  const uint64_t before = vault().changelog_head().seq;
+  auto c = vault().CreateCase(fx.Ctx("rina", Role::kCaseWorker),
+                              {{"name", "Dewi Lestari"}, {"narrative", "[DATA SINTETIS] " + std::string(1500, 'k')}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const uint64_t created = EntryPutting(before, VersionKey(c->case_id, 1));
+  ASSERT_NE(created, 0u);
+  const std::string shipped_before = EntryBytes(created);
+  ASSERT_TRUE(vault().ShredCase(fx.Ctx("sri", Role::kSupervisor), c->case_id, "lawful_request:TEST-1").ok());
+  const uint64_t shredded = vault().changelog_head().seq;
+  auto gone = store().Get(Column::kRecords, VersionKey(c->case_id, 1));
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+  // An entry not yet shipped still ships exactly as it was hashed.
+  EXPECT_EQ(EntryBytes(created), shipped_before);
+  EXPECT_TRUE(Verify().intact);
+  // Kept (node-local, never shipped) until the shredding entry is acknowledged.
+  Batch early;
+  ASSERT_TRUE(PruneChangelogStash(store(), shredded - 1, &early).ok());
+  EXPECT_TRUE(early.empty());
+  Batch acked;
+  ASSERT_TRUE(PruneChangelogStash(store(), shredded, &acked).ok());
+  ASSERT_FALSE(acked.empty());
+  for (const auto& m : acked.mutations()) EXPECT_TRUE(IsNodeLocal(m));
+  ASSERT_TRUE(store().Write(acked, Durability::kSync).ok());
+  // Read again after that (it never is: the outbox is pruned to the same
+  // point), the entry is corruption, named, not a crash.
+  auto lost = MaterializeChangelogEntry(store(), StoredBytes(created));
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.status().code(), Code::kCorruption);
+  EXPECT_NE(lost.status().message().find("entry " + std::to_string(created)), std::string::npos);
+}
+
+TEST_F(ChangelogVaultTest, HostileStoredEntriesAreCorruptionNeverACrash) {
+  const std::string stored = StoredBytes(head.seq);
+  std::mt19937 rng(7);
+  for (size_t n = 0; n < stored.size(); ++n) {
+    auto r = MaterializeChangelogEntry(store(), stored.substr(0, n));
+    if (n > 0) {
+      EXPECT_FALSE(r.ok()) << n;
+    }
+  }
+  for (int i = 0; i < 2000; ++i) {
+    std::string bytes = stored;
+    bytes[rng() % bytes.size()] ^= static_cast<char>(1u << (rng() % 8));
+    (void)MaterializeChangelogEntry(store(), bytes);  // an error or other bytes; never a crash
+  }
+  // A reference to a record that is not write-once is refused.
+  std::string forged;
+  forged.push_back(2);
+  Writer w;
+  w.Bytes(std::string(16, 'g'));
+  w.U64(1);
+  w.I64(0);
+  w.Bytes(std::string(kHashSize, 'h'));
+  w.U32(1);
+  w.U8(2);
+  w.U8(static_cast<uint8_t>(Column::kRecords));
+  w.Bytes(CaseMetaKey(case_ids[0]));
+  w.Bytes(std::string(kHashSize, 'h'));
+  forged += w.str();
+  auto r = MaterializeChangelogEntry(store(), forged);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kCorruption);
 }
 
 TEST_F(ChangelogVaultTest, EntriesHoldTheCommittedMutationsAsCiphertext) {
@@ -412,8 +523,11 @@ TEST_F(ChangelogVaultTest, SessionsAreNotShipped) {
     return true;
   }).ok());
   ASSERT_TRUE(vault().store().Scan(Column::kChangelog, "", {}, [&](std::string_view, std::string_view v) {
-    auto e = DecodeChangelogEntry(v);
+    auto full = MaterializeChangelogEntry(vault().store(), v);
+    EXPECT_TRUE(full.ok());
+    auto e = DecodeChangelogEntry(full.ok() ? *full : std::string());
     EXPECT_TRUE(e.ok());
+    if (!e.ok()) return false;
     for (const auto& m : e->mutations) {
       if (m.column == Column::kAcl && (m.key.rfind("s/", 0) == 0 || m.key.rfind("su/", 0) == 0)) {
         ++sessions_shipped;

@@ -276,6 +276,8 @@ std::optional<Committer::Prepared> Committer::Prepare(std::vector<Pending> group
   const bool force_checkpoint =
       std::any_of(group.begin(), group.end(), [](const Pending& r) { return r.request.checkpoint; });
   Status sealed = chain_.SealGroup(options_.sign, now, &p.batch, force_checkpoint);
+  // No changelog entry for a group that writes nothing.
+  if (sealed.ok() && !p.batch.empty()) sealed = changelog_.Append(now, &p.batch);
   if (!sealed.ok()) {
     // Nothing of this group is written; the groups before it are unaffected.
     chain_.Rollback(p.chain_mark);
@@ -290,7 +292,6 @@ std::optional<Committer::Prepared> Committer::Prepare(std::vector<Pending> group
     Fail(group, WriteFailure(sealed));
     return std::nullopt;
   }
-  if (!p.batch.empty()) changelog_.Append(now, &p.batch);  // no entry for a group that writes nothing
   for (auto& [key, value] : local) overlay_.insert_or_assign(key, value);
   p.requests = std::move(group);
   return p;

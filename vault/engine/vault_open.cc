@@ -55,7 +55,7 @@ Result<InitResult> Vault::Initialize(VaultOptions options, const InitOptions& in
   keys_batch.Put(Column::kMeta, kGenerationKey, generation);
   BRANKAS_ASSIGN_OR_RETURN(auto changelog, ChangelogWriter::Open(*store));
   int64_t now = options.now_us ? options.now_us() : SystemNowUs();
-  changelog->Append(now, &keys_batch);
+  BRANKAS_RETURN_IF_ERROR(changelog->Append(now, &keys_batch));
   BRANKAS_RETURN_IF_ERROR(store->Write(keys_batch, Durability::kSync));
 
   // The first audit entry records the node's creation, signed by its new key.
@@ -82,7 +82,7 @@ Result<InitResult> Vault::Initialize(VaultOptions options, const InitOptions& in
   chain->Append(&entry, &audit_batch);
   BRANKAS_RETURN_IF_ERROR(chain->SealGroup(
       [&](std::string_view m) { return ring->Sign(m); }, now, &audit_batch));
-  changelog->Append(now, &audit_batch);
+  BRANKAS_RETURN_IF_ERROR(changelog->Append(now, &audit_batch));
   BRANKAS_RETURN_IF_ERROR(store->Write(audit_batch, Durability::kSync));
   ring->Seal();
   return result;

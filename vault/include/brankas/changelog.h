@@ -5,8 +5,11 @@
 // entry's hash. A random 16-byte generation id is made at init and after every
 // restore, so a cloned or restored node never mixes into its old stream.
 //
-// Stored: changelog CF, key be64(seq) -> EncodeChangelogEntry; the head lives
-// in meta "local/changelog_head" (node-local, never replicated itself).
+// Stored: changelog CF, key be64(seq) -> the entry with its large write-once
+// values (case versions) by reference to the records the same batch wrote
+// (MaterializeChangelogEntry gives the full EncodeChangelogEntry bytes that
+// are hashed and shipped); the head lives in meta "local/changelog_head"
+// (node-local, never replicated itself).
 #pragma once
 
 #include <cstdint>
@@ -14,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "brankas/codec.h"
 #include "brankas/status.h"
 #include "brankas/store.h"
 
@@ -46,7 +50,15 @@ bool EncodedChangelogEntryHashMatches(std::string_view bytes, std::string_view h
 // without copying the values (the shipper looks for new attachment records).
 Result<std::vector<std::string>> ChangelogEntryPutKeys(std::string_view bytes, Column column,
                                                        std::string_view prefix);
-// The time of an encoded entry without decoding its mutations; 0 if malformed.
+// The full entry (what is hashed and shipped) of an entry as this node stores
+// it in its outbox, whose large write-once values are stored by reference:
+// they are read back from the store (or from where a later delete kept them).
+Result<std::string> MaterializeChangelogEntry(Store& store, std::string_view stored);
+// Stages the deletion of the values kept aside for outbox entries, once the
+// entries that deleted them are acknowledged (seq <= acked).
+Status PruneChangelogStash(Store& store, uint64_t acked, Batch* batch);
+// The time of an encoded (full or stored) entry without decoding its
+// mutations; 0 if malformed.
 int64_t ChangelogEntryTimeUs(std::string_view bytes);
 
 // The writer side, owned by the committer thread (not thread-safe).
@@ -59,14 +71,17 @@ class ChangelogWriter {
   // plus the new head. Rollback(mark) returns the in-memory head to a Mark()
   // taken before the groups whose write failed (with a pipelined committer
   // that can be several groups back).
-  void Append(int64_t time_us, Batch* batch);
+  // Fails (and changes nothing) only when the store cannot be read.
+  Status Append(int64_t time_us, Batch* batch);
   Head Mark() const { return head_; }
   void Rollback(Head mark) { head_ = std::move(mark); }
   Head head() const { return head_; }
 
  private:
-  explicit ChangelogWriter(Head head) : head_(std::move(head)) {}
+  ChangelogWriter(Store& store, Head head) : store_(&store), head_(std::move(head)) {}
+  Store* store_;
   Head head_;
+  Writer full_;  // the full entry being hashed, its buffer reused group after group
 };
 
 // Verifies the stored changelog chain from its first retained entry to the head.
