@@ -8,6 +8,11 @@ namespace brankas {
 namespace {
 constexpr uint8_t kMetaFormat = 1;
 constexpr uint8_t kMetaFormatClassShred = 2;  // kMetaFormat + u32 shredded_classes at the end
+// Written since 2026-12: the fields' (version, writer, time) stamps once each,
+// the fields referring to them by index. A create writes all its fields at
+// one stamp; formats 1 and 2 repeated it per field, which made the metadata
+// the largest record a create writes (about 2.3 KB of ~40 fields).
+constexpr uint8_t kMetaFormatStamped = 3;
 constexpr uint32_t kShreddableClasses =
     ((1u << kFieldClassCount) - 1) & ~(1u << static_cast<unsigned>(FieldClass::kAdministrative));
 constexpr uint8_t kSealedFieldsFormat = 1;
@@ -16,7 +21,8 @@ constexpr uint32_t kMaxFields = 4096;
 
 std::string EncodeCaseMeta(const CaseMeta& m) {
   Writer w;
-  w.U8(m.shredded_classes == 0 ? kMetaFormat : kMetaFormatClassShred);
+  w.Reserve(160 + 48 * m.fields.size());
+  w.U8(kMetaFormatStamped);
   w.U64(m.version);  // must stay right after the format byte (VersionOfRecord)
   w.Bytes(m.case_id);
   w.Bytes(m.unit);
@@ -29,15 +35,32 @@ std::string EncodeCaseMeta(const CaseMeta& m) {
   w.Bool(m.closed);
   w.Bool(m.legal_hold);
   w.Bool(m.shredded);
+  w.U32(m.shredded_classes);
+  std::vector<const FieldState*> stamps;  // distinct (version, writer, time_us), first use first
+  std::vector<uint32_t> stamp_of;
+  stamp_of.reserve(m.fields.size());
+  for (const auto& [name, f] : m.fields) {
+    uint32_t i = 0;
+    while (i < stamps.size() &&
+           (stamps[i]->version != f.version || stamps[i]->time_us != f.time_us || stamps[i]->writer != f.writer)) {
+      ++i;
+    }
+    if (i == stamps.size()) stamps.push_back(&f);
+    stamp_of.push_back(i);
+  }
+  w.U32(static_cast<uint32_t>(stamps.size()));
+  for (const FieldState* f : stamps) {
+    w.U64(f->version);
+    w.Bytes(f->writer);
+    w.I64(f->time_us);
+  }
   w.U32(static_cast<uint32_t>(m.fields.size()));
+  size_t at = 0;
   for (const auto& [name, f] : m.fields) {
     w.Bytes(name);
-    w.U64(f.version);
-    w.Bytes(f.writer);
-    w.I64(f.time_us);
+    w.U32(stamp_of[at++]);
     w.Bytes(f.blind_tag);
   }
-  if (m.shredded_classes != 0) w.U32(m.shredded_classes);
   return w.Take();
 }
 
@@ -46,7 +69,7 @@ Result<CaseMeta> DecodeCaseMeta(std::string_view bytes) {
   CaseMeta m;
   uint8_t format = 0, stage = 0;
   uint32_t count = 0;
-  if (!r.U8(&format) || (format != kMetaFormat && format != kMetaFormatClassShred)) {
+  if (!r.U8(&format) || (format != kMetaFormat && format != kMetaFormatClassShred && format != kMetaFormatStamped)) {
     return Corruption("case metadata: unknown format");
   }
   r.U64(&m.version);
@@ -61,23 +84,55 @@ Result<CaseMeta> DecodeCaseMeta(std::string_view bytes) {
   r.Bool(&m.closed);
   r.Bool(&m.legal_hold);
   r.Bool(&m.shredded);
-  if (!r.U32(&count) || count > kMaxFields || stage >= kStageCount) {
-    return Corruption("case metadata: malformed");
+  if (format == kMetaFormatStamped) {
+    if (!r.U32(&m.shredded_classes) || (m.shredded_classes & ~kShreddableClasses) != 0) {
+      return Corruption("case metadata: malformed shredded classes");
+    }
+    std::vector<FieldState> stamps;
+    // Each stamp takes at least 20 bytes: never allocate more than the input holds.
+    if (!r.U32(&count) || count > kMaxFields || count > r.Remaining() / 20) {
+      return Corruption("case metadata: malformed");
+    }
+    stamps.resize(count);
+    for (FieldState& f : stamps) {
+      if (!r.U64(&f.version) || !r.Bytes(&f.writer) || !r.I64(&f.time_us)) {
+        return Corruption("case metadata: truncated");
+      }
+    }
+    if (!r.U32(&count) || count > kMaxFields || stage >= kStageCount) {
+      return Corruption("case metadata: malformed");
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+      std::string name;
+      uint32_t stamp = 0;
+      FieldState f;
+      if (!r.Bytes(&name) || !r.U32(&stamp) || !r.Bytes(&f.blind_tag)) return Corruption("case metadata: truncated");
+      if (stamp >= stamps.size()) return Corruption("case metadata: malformed field stamp");
+      f.version = stamps[stamp].version;
+      f.writer = stamps[stamp].writer;
+      f.time_us = stamps[stamp].time_us;
+      m.fields.emplace_hint(m.fields.end(), std::move(name), std::move(f));
+    }
+  } else {
+    if (!r.U32(&count) || count > kMaxFields || stage >= kStageCount) {
+      return Corruption("case metadata: malformed");
+    }
+    for (uint32_t i = 0; i < count; ++i) {
+      std::string name;
+      FieldState f;
+      if (!r.Bytes(&name) || !r.U64(&f.version) || !r.Bytes(&f.writer) || !r.I64(&f.time_us) ||
+          !r.Bytes(&f.blind_tag)) {
+        return Corruption("case metadata: truncated");
+      }
+      m.fields.emplace(std::move(name), std::move(f));
+    }
+    if (format == kMetaFormatClassShred &&
+        (!r.U32(&m.shredded_classes) || m.shredded_classes == 0 ||
+         (m.shredded_classes & ~kShreddableClasses) != 0)) {
+      return Corruption("case metadata: malformed shredded classes");
+    }
   }
   m.stage = static_cast<Stage>(stage);
-  for (uint32_t i = 0; i < count; ++i) {
-    std::string name;
-    FieldState f;
-    if (!r.Bytes(&name) || !r.U64(&f.version) || !r.Bytes(&f.writer) || !r.I64(&f.time_us) ||
-        !r.Bytes(&f.blind_tag)) {
-      return Corruption("case metadata: truncated");
-    }
-    m.fields.emplace(std::move(name), std::move(f));
-  }
-  if (format == kMetaFormatClassShred &&
-      (!r.U32(&m.shredded_classes) || m.shredded_classes == 0 || (m.shredded_classes & ~kShreddableClasses) != 0)) {
-    return Corruption("case metadata: malformed shredded classes");
-  }
   if (!r.Done() || m.version == 0) return Corruption("case metadata: malformed");
   return m;
 }

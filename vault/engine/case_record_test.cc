@@ -7,6 +7,8 @@
 #include <random>
 #include <set>
 
+#include "brankas/codec.h"
+
 namespace brankas {
 namespace {
 
@@ -96,7 +98,7 @@ TEST(CaseRecordTest, VersionZeroUnknownFormatAndBadStageAreCorruption) {
 
   std::string good = EncodeCaseMeta(SampleMeta());
   std::string bad_format = good;
-  bad_format[0] = '\x02';
+  bad_format[0] = '\x04';
   EXPECT_EQ(DecodeCaseMeta(bad_format).status().code(), Code::kCorruption);
   EXPECT_EQ(DecodeCaseMeta("").status().code(), Code::kCorruption);
   EXPECT_EQ(DecodeCaseMeta(good + "x").status().code(), Code::kCorruption);
@@ -106,33 +108,102 @@ TEST(CaseRecordTest, VersionZeroUnknownFormatAndBadStageAreCorruption) {
   EXPECT_EQ(DecodeCaseMeta(EncodeCaseMeta(staged)).status().code(), Code::kCorruption);
 }
 
-TEST(CaseRecordTest, ShreddedClassesUseFormatTwoAndLeaveFormatOneAlone) {
-  const std::string plain = EncodeCaseMeta(SampleMeta());
-  EXPECT_EQ(plain[0], '\x01');  // never shredded by class: the bytes older builds read
+// The metadata as builds before 2026-12 wrote it (formats 1 and 2): one
+// (version, writer, time) per field; format 2 appends the shredded classes.
+std::string LegacyMeta(const CaseMeta& m) {
+  Writer w;
+  w.U8(m.shredded_classes == 0 ? 1 : 2);
+  w.U64(m.version);
+  w.Bytes(m.case_id);
+  w.Bytes(m.unit);
+  w.U8(static_cast<uint8_t>(m.stage));
+  w.Bytes(m.owner);
+  w.Bytes(m.created_by);
+  w.StringList(m.assigned);
+  w.I64(m.created_us);
+  w.I64(m.updated_us);
+  w.Bool(m.closed);
+  w.Bool(m.legal_hold);
+  w.Bool(m.shredded);
+  w.U32(static_cast<uint32_t>(m.fields.size()));
+  for (const auto& [name, f] : m.fields) {
+    w.Bytes(name);
+    w.U64(f.version);
+    w.Bytes(f.writer);
+    w.I64(f.time_us);
+    w.Bytes(f.blind_tag);
+  }
+  if (m.shredded_classes != 0) w.U32(m.shredded_classes);
+  return w.Take();
+}
+
+TEST(CaseRecordTest, OlderFormatsStillDecode) {
   CaseMeta m = SampleMeta();
+  const std::string one = LegacyMeta(m);
+  ASSERT_EQ(one[0], '\x01');
+  auto d = DecodeCaseMeta(one);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ExpectSameMeta(m, *d);
   m.shredded_classes = (1u << static_cast<int>(FieldClass::kMedical)) |
                        (1u << static_cast<int>(FieldClass::kPsychological));
-  const std::string two = EncodeCaseMeta(m);
-  EXPECT_EQ(two[0], '\x02');
-  EXPECT_EQ(two.size(), plain.size() + 4);
-  auto d = DecodeCaseMeta(two);
+  const std::string two = LegacyMeta(m);
+  ASSERT_EQ(two[0], '\x02');
+  d = DecodeCaseMeta(two);
   ASSERT_TRUE(d.ok()) << d.status().ToString();
   ExpectSameMeta(m, *d);
   for (size_t n = 0; n < two.size(); ++n) {
     EXPECT_EQ(DecodeCaseMeta(std::string_view(two).substr(0, n)).status().code(), Code::kCorruption) << n;
   }
+  // Format 2 without the classes (or with none) is corruption.
+  std::string empty_two = one;
+  empty_two[0] = '\x02';
+  EXPECT_EQ(DecodeCaseMeta(empty_two).status().code(), Code::kCorruption);
+  EXPECT_EQ(DecodeCaseMeta(empty_two + std::string(4, '\0')).status().code(), Code::kCorruption);
+}
+
+TEST(CaseRecordTest, FieldsWrittenTogetherShareOneStamp) {
+  CaseMeta m = SampleMeta();
+  for (int i = 0; i < 40; ++i) {
+    m.fields["field_" + std::to_string(i)] = FieldState{1, "ina", 1'780'000'000'000'000, ""};
+  }
+  const std::string stamped = EncodeCaseMeta(m);
+  EXPECT_EQ(stamped[0], '\x03');
+  auto d = DecodeCaseMeta(stamped);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ExpectSameMeta(m, *d);
+  // Each field at the shared stamp stores a u32 index instead of its u64
+  // version, writer ("ina", 7 bytes) and i64 time: 19 bytes less.
+  EXPECT_LT(stamped.size() + 600, LegacyMeta(m).size());
+  // A field naming a stamp that is not there is corruption.
+  CaseMeta one_field = SampleMeta();
+  one_field.fields.clear();
+  one_field.fields["name"] = FieldState{1, "ina", 5, ""};
+  std::string bad = EncodeCaseMeta(one_field);
+  // ... | u32 field count (1) | name | u32 stamp | blind tag (empty): the stamp is 8 bytes from the end.
+  bad[bad.size() - 8] = '\x01';
+  EXPECT_EQ(DecodeCaseMeta(bad).status().code(), Code::kCorruption);
+}
+
+TEST(CaseRecordTest, ShreddedClassesAreKeptAndCheckedWhenDecoded) {
+  CaseMeta m = SampleMeta();
+  m.shredded_classes = (1u << static_cast<int>(FieldClass::kMedical)) |
+                       (1u << static_cast<int>(FieldClass::kPsychological));
+  const std::string bytes = EncodeCaseMeta(m);
+  auto d = DecodeCaseMeta(bytes);
+  ASSERT_TRUE(d.ok()) << d.status().ToString();
+  ExpectSameMeta(m, *d);
+  for (size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_EQ(DecodeCaseMeta(std::string_view(bytes).substr(0, n)).status().code(), Code::kCorruption) << n;
+  }
   // Administrative is never shredded by class; unknown class bits are corruption.
   CaseMeta admin = SampleMeta();
   admin.shredded_classes = 1u << static_cast<int>(FieldClass::kAdministrative);
   EXPECT_EQ(DecodeCaseMeta(EncodeCaseMeta(admin)).status().code(), Code::kCorruption);
+  EXPECT_EQ(DecodeCaseMeta(LegacyMeta(admin)).status().code(), Code::kCorruption);
   CaseMeta unknown = SampleMeta();
   unknown.shredded_classes = 1u << kFieldClassCount;
   EXPECT_EQ(DecodeCaseMeta(EncodeCaseMeta(unknown)).status().code(), Code::kCorruption);
-  // Format 2 without the classes (or with none) is corruption too.
-  std::string empty_two = plain;
-  empty_two[0] = '\x02';
-  EXPECT_EQ(DecodeCaseMeta(empty_two).status().code(), Code::kCorruption);
-  EXPECT_EQ(DecodeCaseMeta(empty_two + std::string(4, '\0')).status().code(), Code::kCorruption);
+  EXPECT_EQ(DecodeCaseMeta(LegacyMeta(unknown)).status().code(), Code::kCorruption);
 }
 
 TEST(CaseRecordTest, EveryTruncationIsCorruption) {
