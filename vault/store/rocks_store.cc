@@ -247,16 +247,19 @@ Result<std::unique_ptr<Store>> OpenRocksStore(const std::string& path, const Sto
   for (int i = 0; i < kColumnCount; ++i) {
     rocksdb::ColumnFamilyOptions cf;
     cf.write_buffer_size = options.write_buffer_size;
+    // Small memtables fill quickly: more of them may wait for a flush
+    // before writes stall.
+    cf.max_write_buffer_number = 4;
     cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
     // Values are mostly ciphertext and hashes: compression buys nothing.
     cf.compression = rocksdb::kNoCompression;
     if (static_cast<Column>(i) == Column::kEvidence) {
       // Attachment chunks (1 MiB each) live in blob files: compactions move
       // small keys, not gigabytes of video.
-      // A smaller memtable: it holds whole chunks until they are flushed to
-      // a blob file, and the server's memory must stay bounded during a
+      // Its own memtable size: it holds whole chunks until they are flushed
+      // to a blob file, and the server's memory must stay bounded during a
       // multi-gigabyte upload (two of these at most, 64 MiB).
-      cf.write_buffer_size = std::min<size_t>(options.write_buffer_size, 32u << 20);
+      cf.write_buffer_size = 32u << 20;
       cf.max_write_buffer_number = 2;
       cf.enable_blob_files = true;
       cf.min_blob_size = 4096;

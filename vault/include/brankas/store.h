@@ -109,8 +109,13 @@ struct StoreOptions {
   bool create_if_missing = false;
   // Open for reading only (offline verifiers). Default: false.
   bool read_only = false;
-  // Memtable size per column family. Default: 64 MiB.
-  size_t write_buffer_size = 64u << 20;
+  // Memtable size per column family (up to four per family). Default: 16 MiB:
+  // a create inserts about eight keys at random places of the records, index
+  // and keys memtables, and on this project's 2-core VM (costly TLB misses)
+  // each insert into a 64 MiB skip list took ~6 us, 12% of a create's CPU, in
+  // the one thread that writes every group (docs/BENCHMARKS.md: 1.05x creates
+  // over 25 s, 1.07x reads, against 64 MiB).
+  size_t write_buffer_size = 16u << 20;
   // Block cache shared by all column families. Default: 128 MiB.
   size_t block_cache_size = 128u << 20;
 };
