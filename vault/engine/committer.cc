@@ -17,6 +17,7 @@ uint64_t VersionOfRecord(std::string_view value) {
 
 Committer::Committer(Store& store, AuditChain& chain, ChangelogWriter& changelog, Options options)
     : store_(store), chain_(chain), changelog_(changelog), options_(std::move(options)) {
+  answerer_ = std::thread([this] { RunAnswerer(); });
   thread_ = std::thread([this] { Run(); });
   writer_ = std::thread([this] { RunWriter(); });
 }
@@ -27,8 +28,9 @@ Committer::~Committer() {
     stopping_ = true;
   }
   cv_.notify_all();
-  thread_.join();  // prepares what is queued, then tells the writer it is done
-  writer_.join();  // writes what is prepared
+  thread_.join();    // prepares what is queued, then tells the writer it is done
+  writer_.join();    // writes what is prepared, then tells the answerer it is done
+  answerer_.join();  // answers what is written
 }
 
 std::future<Result<CommitResult>> Committer::Submit(CommitRequest request) {
@@ -164,7 +166,15 @@ void Committer::RunWriter() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       writer_cv_.wait(lock, [this] { return !ready_.empty() || committer_done_; });
-      if (ready_.empty()) return;
+      if (ready_.empty()) {
+        lock.unlock();
+        {
+          std::lock_guard<std::mutex> answers(answer_mu_);
+          writer_done_ = true;
+        }
+        answer_cv_.notify_one();
+        return;
+      }
       for (auto& p : ready_) groups.push_back(std::move(p));
       ready_.clear();
       in_write_ = groups.size();
@@ -209,8 +219,27 @@ void Committer::RunWriter() {
       }
     }
     cv_.notify_one();
-    for (auto& g : groups) Answer(g, written);
-    for (auto& g : chained) Answer(g, written);
+    for (auto& g : chained) groups.push_back(std::move(g));
+    {
+      std::lock_guard<std::mutex> lock(answer_mu_);
+      answers_.push_back(Written{std::move(groups), written});
+    }
+    answer_cv_.notify_one();
+  }
+}
+
+void Committer::RunAnswerer() {
+  for (;;) {
+    std::deque<Written> written;
+    {
+      std::unique_lock<std::mutex> lock(answer_mu_);
+      answer_cv_.wait(lock, [this] { return !answers_.empty() || writer_done_; });
+      if (answers_.empty()) return;
+      written.swap(answers_);
+    }
+    for (auto& w : written) {
+      for (auto& g : w.groups) Answer(g, w.status);
+    }
   }
 }
 

@@ -5,8 +5,9 @@
 // pending, checks each request's expectation (optimistic concurrency), extends
 // the audit hash chain, and appends one changelog entry for the group: the
 // group's batch holds data + audit + changelog. One writer thread writes the
-// batches with sync = true, in the order they were prepared, and only then
-// answers the requests.
+// batches with sync = true, in the order they were prepared; only then are
+// the requests answered, by an answering thread (each answer wakes a waiting
+// request thread, a system call, kept off the writer's path to its next write).
 //
 // Pipelined: while group N is being written (memtable, WAL, fsync), the
 // committer prepares group N+1 against an overlay holding the versions that
@@ -117,6 +118,7 @@ class Committer {
 
   void Run();        // the committer thread
   void RunWriter();  // the writer thread
+  void RunAnswerer();  // the answering thread
   // Expectations, audit, seal and changelog of one group. On a signing
   // failure the group is answered here and nullopt returned.
   std::optional<Prepared> Prepare(std::vector<Pending> group, uint64_t epoch);
@@ -150,8 +152,20 @@ class Committer {
   bool committer_done_ = false;  // guarded by mu_
   Stats stats_;                  // guarded by mu_
   std::atomic<bool> degraded_{false};
+
+  // Written (or failed) groups, from the writer to the answering thread.
+  struct Written {
+    std::vector<Prepared> groups;
+    Status status;
+  };
+  std::mutex answer_mu_;
+  std::condition_variable answer_cv_;
+  std::deque<Written> answers_;  // guarded by answer_mu_
+  bool writer_done_ = false;     // guarded by answer_mu_
+
   std::thread thread_;
   std::thread writer_;
+  std::thread answerer_;
 };
 
 }  // namespace brankas
