@@ -35,7 +35,8 @@ bool IsWriteOnce(Column column, std::string_view key) {
 }
 
 bool ByReference(const Mutation& m) {
-  return m.kind == Mutation::Kind::kPut && m.value.size() >= kMinReferencedValue && IsWriteOnce(m.column, m.key);
+  return m.kind == Mutation::Kind::kPut && m.value.size() >= kMinReferencedValue &&
+         IsWriteOnce(m.column, m.key);
 }
 
 std::string StashKey(Column column, std::string_view key) {
@@ -48,14 +49,16 @@ std::string StashKey(Column column, std::string_view key) {
 // skip_node_local: the mutations of node-local state are left out (the
 // writer encodes a group's batch as it is, without copying what it ships).
 // stored: the outbox form (kStoredFormat), values ByReference left out.
-void EncodeBody(std::string_view generation, uint64_t seq, int64_t time_us, std::string_view prev_hash,
-                const std::vector<Mutation>& mutations, bool skip_node_local, bool stored, Writer* w) {
+void EncodeBody(std::string_view generation, uint64_t seq, int64_t time_us,
+                std::string_view prev_hash, const std::vector<Mutation>& mutations,
+                bool skip_node_local, bool stored, Writer* w) {
   w->U8(stored ? kStoredFormat : kEntryFormat);
   w->Bytes(generation);
   w->U64(seq);
   w->I64(time_us);
   w->Bytes(prev_hash);
-  const size_t skipped = skip_node_local ? std::count_if(mutations.begin(), mutations.end(), IsNodeLocal) : 0;
+  const size_t skipped =
+      skip_node_local ? std::count_if(mutations.begin(), mutations.end(), IsNodeLocal) : 0;
   w->U32(static_cast<uint32_t>(mutations.size() - skipped));
   for (const auto& m : mutations) {
     if (skipped != 0 && IsNodeLocal(m)) continue;
@@ -114,8 +117,8 @@ int64_t ChangelogEntryTimeUs(std::string_view bytes) {
   std::string_view generation;
   uint64_t seq = 0;
   int64_t time_us = 0;
-  if (!r.U8(&format) || (format != kEntryFormat && format != kStoredFormat) || !r.BytesView(&generation) ||
-      !r.U64(&seq) || !r.I64(&time_us)) {
+  if (!r.U8(&format) || (format != kEntryFormat && format != kStoredFormat) ||
+      !r.BytesView(&generation) || !r.U64(&seq) || !r.I64(&time_us)) {
     return 0;
   }
   return time_us;
@@ -138,19 +141,41 @@ std::string EncodeChangelogEntry(const ChangelogEntry& e) {
   return w.Take();
 }
 
+namespace {
+
+// The part every entry form shares, up to and including the mutation count.
+struct EntryHeader {
+  uint8_t format = 0;
+  std::string_view generation, prev_hash;
+  uint64_t seq = 0;
+  int64_t time_us = 0;
+  uint32_t count = 0;
+};
+
+// min_mutation: the fewest bytes one mutation takes in this form, so that a
+// hostile count is refused before anything is reserved for it.
+bool ReadEntryHeader(Reader& r, size_t min_mutation, EntryHeader* h) {
+  return r.U8(&h->format) && r.BytesView(&h->generation) && r.U64(&h->seq) && r.I64(&h->time_us) &&
+         r.BytesView(&h->prev_hash) && r.U32(&h->count) && h->count <= kMaxMutations &&
+         h->count <= r.Remaining() / min_mutation;
+}
+
+}  // namespace
+
 Result<ChangelogEntry> DecodeChangelogEntry(std::string_view bytes) {
   Reader r(bytes);
   ChangelogEntry e;
-  uint8_t format = 0;
-  uint32_t count = 0;
-  if (!r.U8(&format) || format != kEntryFormat) return Corruption("changelog entry: unknown format");
-  r.Bytes(&e.generation);
-  r.U64(&e.seq);
-  r.I64(&e.time_us);
-  r.Bytes(&e.prev_hash);
-  if (!r.U32(&count) || count > kMaxMutations || count > r.Remaining() / 10) {
-    return Corruption("changelog entry: malformed mutation count");
+  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != kEntryFormat) {
+    return Corruption("changelog entry: unknown format");
   }
+  EntryHeader h;
+  if (!ReadEntryHeader(r, /*min_mutation=*/10, &h))
+    return Corruption("changelog entry: malformed mutation count");
+  e.generation = h.generation;
+  e.seq = h.seq;
+  e.time_us = h.time_us;
+  e.prev_hash = h.prev_hash;
+  const uint32_t count = h.count;
   e.mutations.reserve(count);
   for (uint32_t i = 0; i < count; ++i) {
     uint8_t kind = 0, column = 0;
@@ -172,52 +197,48 @@ Result<ChangelogEntry> DecodeChangelogEntry(std::string_view bytes) {
 }
 
 Result<std::string> MaterializeChangelogEntry(Store& store, std::string_view stored) {
-  if (stored.empty() || static_cast<uint8_t>(stored[0]) != kStoredFormat) return std::string(stored);
+  if (stored.empty() || static_cast<uint8_t>(stored[0]) != kStoredFormat)
+    return std::string(stored);
   Reader r(stored);
-  uint8_t format = 0;
-  std::string_view generation, prev_hash, hash;
-  uint64_t seq = 0;
-  int64_t time_us = 0;
-  uint32_t count = 0;
-  if (!r.U8(&format) || !r.BytesView(&generation) || !r.U64(&seq) || !r.I64(&time_us) || !r.BytesView(&prev_hash) ||
-      !r.U32(&count) || count > kMaxMutations || count > r.Remaining() / 6) {
-    return Corruption("changelog entry: malformed");
-  }
-  const std::string where = "changelog entry " + std::to_string(seq);
+  EntryHeader h;
+  // A mutation by reference takes 6 bytes: kind, column, empty key length.
+  if (!ReadEntryHeader(r, /*min_mutation=*/6, &h)) return Corruption("changelog entry: malformed");
+  auto bad = [&](std::string_view what) {
+    return Corruption("changelog entry " + std::to_string(h.seq) + ": " + std::string(what));
+  };
   Writer w;
   w.Reserve(stored.size() + 8192);
+  // The header is the same in both forms but for the format byte.
   w.U8(kEntryFormat);
-  w.Bytes(generation);
-  w.U64(seq);
-  w.I64(time_us);
-  w.Bytes(prev_hash);
-  w.U32(count);
-  for (uint32_t i = 0; i < count; ++i) {
+  w.str().append(stored.substr(1, stored.size() - r.Remaining() - 1));
+  for (uint32_t i = 0; i < h.count; ++i) {
     uint8_t kind = 0, column = 0;
     std::string_view key, value;
-    if (!r.U8(&kind) || !r.U8(&column) || kind > kPutByReference || column >= kColumnCount || !r.BytesView(&key)) {
-      return Corruption(where + ": malformed mutation");
+    if (!r.U8(&kind) || !r.U8(&column) || kind > kPutByReference || column >= kColumnCount ||
+        !r.BytesView(&key)) {
+      return bad("malformed mutation");
     }
     w.U8(kind == kPutByReference ? static_cast<uint8_t>(Mutation::Kind::kPut) : kind);
     w.U8(column);
     w.Bytes(key);
     if (kind != kPutByReference) {
-      if (!r.BytesView(&value)) return Corruption(where + ": truncated");
+      if (!r.BytesView(&value)) return bad("truncated");
       w.Bytes(value);
       continue;
     }
     const auto col = static_cast<Column>(column);
-    if (!IsWriteOnce(col, key)) return Corruption(where + ": refers to a record that is not write-once");
+    if (!IsWriteOnce(col, key)) return bad("refers to a record that is not write-once");
     BRANKAS_ASSIGN_OR_RETURN(auto held, store.Get(col, key));
     if (!held) {
       // Deleted since (a shredded case): the deleting batch kept it aside.
       BRANKAS_ASSIGN_OR_RETURN(held, store.Get(Column::kMeta, StashKey(col, key)));
-      if (!held || held->size() < 8) return Corruption(where + ": a record it refers to is no longer stored");
+      if (!held || held->size() < 8) return bad("a record it refers to is no longer stored");
       held->erase(0, 8);
     }
     w.Bytes(*held);
   }
-  if (!r.BytesView(&hash) || !r.Done()) return Corruption(where + ": malformed");
+  std::string_view hash;
+  if (!r.BytesView(&hash) || !r.Done()) return bad("malformed");
   w.Bytes(hash);
   return w.Take();
 }
@@ -225,16 +246,12 @@ Result<std::string> MaterializeChangelogEntry(Store& store, std::string_view sto
 Result<std::vector<std::string>> ChangelogEntryPutKeys(std::string_view bytes, Column column,
                                                        std::string_view prefix) {
   Reader r(bytes);
-  uint8_t format = 0;
-  uint32_t count = 0;
-  std::string_view skip;
-  uint64_t seq = 0;
-  int64_t time_us = 0;
-  if (!r.U8(&format) || format != kEntryFormat) return Corruption("changelog entry: unknown format");
-  if (!r.BytesView(&skip) || !r.U64(&seq) || !r.I64(&time_us) || !r.BytesView(&skip) || !r.U32(&count) ||
-      count > kMaxMutations || count > r.Remaining() / 10) {
-    return Corruption("changelog entry: malformed");
+  if (bytes.empty() || static_cast<uint8_t>(bytes[0]) != kEntryFormat) {
+    return Corruption("changelog entry: unknown format");
   }
+  EntryHeader h;
+  if (!ReadEntryHeader(r, /*min_mutation=*/10, &h)) return Corruption("changelog entry: malformed");
+  const uint32_t count = h.count;
   std::vector<std::string> keys;
   for (uint32_t i = 0; i < count; ++i) {
     uint8_t kind = 0, col = 0;
@@ -277,15 +294,20 @@ Result<std::unique_ptr<ChangelogWriter>> ChangelogWriter::Open(Store& store) {
 }
 
 bool IsNodeLocal(const Mutation& m) {
-  auto starts = [&](std::string_view prefix) { return m.key.compare(0, prefix.size(), prefix) == 0; };
+  auto starts = [&](std::string_view prefix) {
+    return m.key.compare(0, prefix.size(), prefix) == 0;
+  };
   switch (m.column) {
-    case Column::kMeta: return starts(kNodeLocalMetaPrefix);
-    case Column::kAcl: return starts("s/") || starts("su/");  // sessions (vault/engine/user_record.h)
+    case Column::kMeta:
+      return starts(kNodeLocalMetaPrefix);
+    case Column::kAcl:
+      return starts("s/") || starts("su/");  // sessions (vault/engine/user_record.h)
     // Attachment chunks are written outside the commit groups (so never in a
     // changelog entry as puts) and shipped beside the changelog before the
     // entry holding their record (replication/shipper.cc); their deletes
     // (crypto-shredding) travel in the changelog like any other write.
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -297,10 +319,12 @@ Status ChangelogWriter::Append(int64_t time_us, Batch* batch) {
   const uint64_t seq = head_.seq + 1;
   full_.str().clear();
   full_.Reserve(128 + batch->ByteSize() + 10 * all.size());
-  EncodeBody(head_.generation, seq, time_us, head_.hash, all, /*skip_node_local=*/true, /*stored=*/false, &full_);
+  EncodeBody(head_.generation, seq, time_us, head_.hash, all, /*skip_node_local=*/true,
+             /*stored=*/false, &full_);
   std::string hash = HashBody(full_.str());
   Writer stored;
-  EncodeBody(head_.generation, seq, time_us, head_.hash, all, /*skip_node_local=*/true, /*stored=*/true, &stored);
+  EncodeBody(head_.generation, seq, time_us, head_.hash, all, /*skip_node_local=*/true,
+             /*stored=*/true, &stored);
   stored.Bytes(hash);
   // A write-once value this group deletes may be referred to by an entry not
   // yet acknowledged: it is kept aside (node-local) until this entry is.
@@ -323,10 +347,12 @@ Status ChangelogWriter::Append(int64_t time_us, Batch* batch) {
 }
 
 Status PruneChangelogStash(Store& store, uint64_t acked, Batch* batch) {
-  return store.Scan(Column::kMeta, kStashPrefix, {}, [&](std::string_view key, std::string_view value) {
-    if (value.size() < 8 || GetBigEndian64(value.substr(0, 8)) <= acked) batch->Delete(Column::kMeta, std::string(key));
-    return true;
-  });
+  return store.Scan(Column::kMeta, kStashPrefix, {},
+                    [&](std::string_view key, std::string_view value) {
+                      if (value.size() < 8 || GetBigEndian64(value.substr(0, 8)) <= acked)
+                        batch->Delete(Column::kMeta, std::string(key));
+                      return true;
+                    });
 }
 
 Result<ChangelogReport> VerifyChangelog(Store& store) {
@@ -334,37 +360,38 @@ Result<ChangelogReport> VerifyChangelog(Store& store) {
   std::string prev_hash;
   uint64_t prev_seq = 0;
   Status decode_status;
-  Status s = store.Scan(Column::kChangelog, "", "", [&](std::string_view key, std::string_view stored) {
-    auto full = MaterializeChangelogEntry(store, stored);
-    auto e = full.ok() ? DecodeChangelogEntry(*full) : Result<ChangelogEntry>(full.status());
-    if (!e.ok()) {
-      report.problem = "entry at key " + ToHex(key) + " is corrupt";
-      return false;
-    }
-    if (key.size() != 8 || GetBigEndian64(key) != e->seq) {
-      report.problem = "entry " + std::to_string(e->seq) + " stored under the wrong key";
-      return false;
-    }
-    if (ComputeChangelogHash(*e) != e->hash) {
-      report.problem = "entry " + std::to_string(e->seq) + " does not match its hash";
-      return false;
-    }
-    if (prev_seq != 0) {
-      if (e->seq != prev_seq + 1) {
-        report.problem = "gap after entry " + std::to_string(prev_seq);
-        return false;
-      }
-      if (e->prev_hash != prev_hash) {
-        report.problem = "entry " + std::to_string(e->seq) + " does not continue the chain";
-        return false;
-      }
-    } else {
-      report.first = e->seq;
-    }
-    prev_seq = e->seq;
-    prev_hash = e->hash;
-    return true;
-  });
+  Status s =
+      store.Scan(Column::kChangelog, "", "", [&](std::string_view key, std::string_view stored) {
+        auto full = MaterializeChangelogEntry(store, stored);
+        auto e = full.ok() ? DecodeChangelogEntry(*full) : Result<ChangelogEntry>(full.status());
+        if (!e.ok()) {
+          report.problem = "entry at key " + ToHex(key) + " is corrupt";
+          return false;
+        }
+        if (key.size() != 8 || GetBigEndian64(key) != e->seq) {
+          report.problem = "entry " + std::to_string(e->seq) + " stored under the wrong key";
+          return false;
+        }
+        if (ComputeChangelogHash(*e) != e->hash) {
+          report.problem = "entry " + std::to_string(e->seq) + " does not match its hash";
+          return false;
+        }
+        if (prev_seq != 0) {
+          if (e->seq != prev_seq + 1) {
+            report.problem = "gap after entry " + std::to_string(prev_seq);
+            return false;
+          }
+          if (e->prev_hash != prev_hash) {
+            report.problem = "entry " + std::to_string(e->seq) + " does not continue the chain";
+            return false;
+          }
+        } else {
+          report.first = e->seq;
+        }
+        prev_seq = e->seq;
+        prev_hash = e->hash;
+        return true;
+      });
   BRANKAS_RETURN_IF_ERROR(s);
   if (!report.problem.empty()) return report;
   report.last = prev_seq;
