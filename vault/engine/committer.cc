@@ -1,5 +1,7 @@
 #include "engine/committer.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <chrono>
 
@@ -17,9 +19,20 @@ uint64_t VersionOfRecord(std::string_view value) {
 
 Committer::Committer(Store& store, AuditChain& chain, ChangelogWriter& changelog, Options options)
     : store_(store), chain_(chain), changelog_(changelog), options_(std::move(options)) {
-  answerer_ = std::thread([this] { RunAnswerer(); });
-  thread_ = std::thread([this] { Run(); });
-  writer_ = std::thread([this] { RunWriter(); });
+  // Named (at most 15 characters) so that top -H, perf and gdb tell the
+  // three stages apart.
+  answerer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "commit-answer");
+    RunAnswerer();
+  });
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "commit-prepare");
+    Run();
+  });
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "commit-write");
+    RunWriter();
+  });
 }
 
 Committer::~Committer() {
