@@ -194,14 +194,10 @@ void Committer::RunWriter() {
     }
     // Groups that became ready together go in one write: still atomic and
     // synced, in preparation order, one fsync for all of them.
-    Status written;
-    if (groups.size() == 1) {
-      written = store_.Write(groups[0].batch, Durability::kSync);
-    } else {
-      Batch all;
-      for (auto& g : groups) all.Append(std::move(g.batch));
-      written = store_.Write(all, Durability::kSync);
-    }
+    std::vector<EncodedBatch*> batches;
+    batches.reserve(groups.size());
+    for (auto& g : groups) batches.push_back(g.encoded.get());
+    Status written = store_.WriteEncoded(batches, Durability::kSync);
     std::vector<Prepared> chained;  // prepared on top of a failed write
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -336,6 +332,9 @@ std::optional<Committer::Prepared> Committer::Prepare(std::vector<Pending> group
   }
   for (auto& [key, value] : local) overlay_.insert_or_assign(key, value);
   p.requests = std::move(group);
+  // Encoded here, while the writer writes the group before: copying and
+  // sorting a group's hundreds of KiB took a third of the writer's CPU.
+  p.encoded = store_.Encode(std::move(p.batch));
   return p;
 }
 

@@ -103,7 +103,8 @@ class Committer {
   struct Prepared {
     uint64_t id = 0;     // increasing, in preparation order
     uint64_t epoch = 0;  // failure epoch at preparation (see epoch_)
-    Batch batch;
+    Batch batch;                            // until encoded, at the end of Prepare
+    std::unique_ptr<EncodedBatch> encoded;  // the batch, in the store's write format
     std::vector<Pending> requests;
     std::vector<std::optional<Status>> outcome;  // set: answered with this instead
     std::vector<uint64_t> last_seq;

@@ -11,12 +11,24 @@ std::string Flip(std::string_view v) {
 
 }  // namespace
 
-Status FaultStore::Write(const Batch& batch, Durability durability) {
+Status FaultStore::InjectedWriteFailure() {
   if (fail_writes.load()) return Unavailable("injected write failure: no space left on device");
   int left = writes_before_failure.load();
   if (left == 0) return Unavailable("injected write failure: no space left on device");
   if (left > 0) writes_before_failure.fetch_sub(1);
+  return Status::Ok();
+}
+
+Status FaultStore::Write(const Batch& batch, Durability durability) {
+  BRANKAS_RETURN_IF_ERROR(InjectedWriteFailure());
   Status s = base_->Write(batch, durability);
+  if (s.ok()) writes_done.fetch_add(1);
+  return s;
+}
+
+Status FaultStore::WriteEncoded(const std::vector<EncodedBatch*>& batches, Durability durability) {
+  BRANKAS_RETURN_IF_ERROR(InjectedWriteFailure());
+  Status s = base_->WriteEncoded(batches, durability);
   if (s.ok()) writes_done.fetch_add(1);
   return s;
 }

@@ -141,35 +141,47 @@ class RocksStore final : public Store {
   }
 
   Status Write(const Batch& batch, Durability durability) override {
-    // Sized up front: a group's batch is hundreds of KiB, and growing the
-    // buffer by doubling copied it several times. Each record costs a tag,
-    // a column family id and two varint lengths on top of key and value.
-    rocksdb::WriteBatch wb(12 + batch.ByteSize() + 8 * batch.mutations().size());
-    // Handed to RocksDB in (column, key) order: each memtable is a skip list
-    // that remembers where its last insert went, and a group's keys land at
-    // random places (case ids, blind-index tags), so in arrival order every
-    // insert searched from the top; sorted, each search starts near the last.
-    // The sort is stable and a batch holds only puts and point deletes, so
-    // two writes of one key keep their order and the batch means the same.
-    std::vector<const Mutation*> order;
-    order.reserve(batch.mutations().size());
-    for (const auto& m : batch.mutations()) order.push_back(&m);
-    std::stable_sort(order.begin(), order.end(), [](const Mutation* a, const Mutation* b) {
-      if (a->column != b->column) return a->column < b->column;
-      return a->key < b->key;
-    });
-    for (const Mutation* mp : order) {
-      const Mutation& m = *mp;
-      auto* cf = handle(m.column);
-      if (cf == nullptr) return FailedPrecondition("the store is open read-only");
-      rocksdb::Status s = m.kind == Mutation::Kind::kPut ? wb.Put(cf, m.key, m.value)
-                                                         : wb.Delete(cf, m.key);
-      if (!s.ok()) return FromRocks(s, "batch");
+    rocksdb::WriteBatch wb;
+    BRANKAS_RETURN_IF_ERROR(Build(batch, &wb));
+    return WriteRocks(&wb, durability);
+  }
+
+  std::unique_ptr<EncodedBatch> Encode(Batch batch) override {
+    auto encoded = std::make_unique<RocksEncodedBatch>();
+    encoded->status = Build(batch, &encoded->wb);
+    return encoded;
+  }
+
+  Status WriteEncoded(const std::vector<EncodedBatch*>& batches, Durability durability) override {
+    std::vector<RocksEncodedBatch*> own;
+    own.reserve(batches.size());
+    for (EncodedBatch* b : batches) {
+      auto* r = dynamic_cast<RocksEncodedBatch*>(b);
+      if (r == nullptr) return InvalidArgument("a batch encoded by another store");
+      BRANKAS_RETURN_IF_ERROR(r->status);
+      own.push_back(r);
     }
-    rocksdb::WriteOptions wo;
-    wo.sync = durability == Durability::kSync;
-    wo.disableWAL = durability == Durability::kUnlogged;
-    return FromRocks(db_->Write(wo, &wb), "write");
+    if (own.empty()) return Status::Ok();
+    if (own.size() == 1) return WriteRocks(&own[0]->wb, durability);
+    // Several groups in one write: their records concatenated under one
+    // header (WriteBatch's rep: fixed64 sequence, fixed32 count, records),
+    // each group's records still in its own (column, key) order and the
+    // groups in the order given, so a key written by two keeps the later.
+    size_t bytes = kWriteBatchHeader;
+    uint64_t count = 0;
+    for (const RocksEncodedBatch* r : own) {
+      if (r->wb.GetDataSize() < kWriteBatchHeader) return Internal("an encoded batch without its header");
+      bytes += r->wb.GetDataSize() - kWriteBatchHeader;
+      count += r->wb.Count();
+    }
+    if (count > UINT32_MAX) return InvalidArgument("too many mutations for one write");
+    std::string rep;
+    rep.reserve(bytes);
+    rep.append(kWriteBatchHeader, '\0');
+    for (const RocksEncodedBatch* r : own) rep.append(r->wb.Data(), kWriteBatchHeader);
+    for (int i = 0; i < 4; ++i) rep[8 + i] = static_cast<char>(count >> (8 * i));  // little-endian
+    rocksdb::WriteBatch merged(std::move(rep));
+    return WriteRocks(&merged, durability);
   }
 
   Result<std::optional<std::string>> Get(Column c, std::string_view key) override {
@@ -212,6 +224,50 @@ class RocksStore final : public Store {
   }
 
  private:
+  static constexpr size_t kWriteBatchHeader = 12;
+
+  struct RocksEncodedBatch final : EncodedBatch {
+    rocksdb::WriteBatch wb;
+    Status status;  // why it could not be built; written as this failure
+  };
+
+  // *wb: replaced by the batch in RocksDB's form.
+  Status Build(const Batch& batch, rocksdb::WriteBatch* wb) {
+    // Sized up front: a group's batch is hundreds of KiB, and growing the
+    // buffer by doubling copied it several times. Each record costs a tag,
+    // a column family id and two varint lengths on top of key and value.
+    *wb = rocksdb::WriteBatch(kWriteBatchHeader + batch.ByteSize() + 8 * batch.mutations().size());
+    // Handed to RocksDB in (column, key) order: each memtable is a skip list
+    // that remembers where its last insert went, and a group's keys land at
+    // random places (case ids, blind-index tags), so in arrival order every
+    // insert searched from the top; sorted, each search starts near the last.
+    // The sort is stable and a batch holds only puts and point deletes, so
+    // two writes of one key keep their order and the batch means the same.
+    std::vector<const Mutation*> order;
+    order.reserve(batch.mutations().size());
+    for (const auto& m : batch.mutations()) order.push_back(&m);
+    std::stable_sort(order.begin(), order.end(), [](const Mutation* a, const Mutation* b) {
+      if (a->column != b->column) return a->column < b->column;
+      return a->key < b->key;
+    });
+    for (const Mutation* mp : order) {
+      const Mutation& m = *mp;
+      auto* cf = handle(m.column);
+      if (cf == nullptr) return FailedPrecondition("the store is open read-only");
+      rocksdb::Status s = m.kind == Mutation::Kind::kPut ? wb->Put(cf, m.key, m.value)
+                                                          : wb->Delete(cf, m.key);
+      if (!s.ok()) return FromRocks(s, "batch");
+    }
+    return Status::Ok();
+  }
+
+  Status WriteRocks(rocksdb::WriteBatch* wb, Durability durability) {
+    rocksdb::WriteOptions wo;
+    wo.sync = durability == Durability::kSync;
+    wo.disableWAL = durability == Durability::kUnlogged;
+    return FromRocks(db_->Write(wo, wb), "write");
+  }
+
   rocksdb::ColumnFamilyHandle* handle(Column c) { return handles_.at(static_cast<size_t>(c) + 1); }
 
   std::unique_ptr<rocksdb::DB> db_;

@@ -22,6 +22,35 @@ size_t Batch::ByteSize() const {
   return n;
 }
 
+namespace {
+
+// The default encoded form: the Batch itself, written by Write.
+class PlainEncodedBatch final : public EncodedBatch {
+ public:
+  explicit PlainEncodedBatch(Batch batch) : batch(std::move(batch)) {}
+  Batch batch;
+};
+
+}  // namespace
+
+std::unique_ptr<EncodedBatch> Store::Encode(Batch batch) {
+  return std::make_unique<PlainEncodedBatch>(std::move(batch));
+}
+
+Status Store::WriteEncoded(const std::vector<EncodedBatch*>& batches, Durability durability) {
+  std::vector<const Batch*> plain;
+  plain.reserve(batches.size());
+  for (EncodedBatch* b : batches) {
+    auto* p = dynamic_cast<PlainEncodedBatch*>(b);
+    if (p == nullptr) return InvalidArgument("a batch encoded by another store");
+    plain.push_back(&p->batch);
+  }
+  if (plain.size() == 1) return Write(*plain[0], durability);
+  Batch all;
+  for (const Batch* b : plain) all.Append(*b);
+  return Write(all, durability);
+}
+
 void PutBigEndian64(std::string* out, uint64_t v) {
   char b[8];
   for (int i = 0; i < 8; ++i) b[i] = static_cast<char>(v >> (56 - 8 * i));

@@ -27,6 +27,9 @@ class FaultStore final : public Store {
   std::atomic<uint64_t> writes_done{0};
 
   Status Write(const Batch& batch, Durability durability) override;
+  // Encoded by the base store; written through the same switches as Write.
+  std::unique_ptr<EncodedBatch> Encode(Batch batch) override { return base_->Encode(std::move(batch)); }
+  Status WriteEncoded(const std::vector<EncodedBatch*>& batches, Durability durability) override;
   Result<std::optional<std::string>> Get(Column c, std::string_view key) override;
   Status Scan(Column c, std::string_view prefix, std::string_view start,
               const std::function<bool(std::string_view, std::string_view)>& fn) override;
@@ -39,6 +42,8 @@ class FaultStore final : public Store {
   Store& base() { return *base_; }
 
  private:
+  Status InjectedWriteFailure();  // the write switches, counted as one write
+
   std::unique_ptr<Store> base_;
 };
 

@@ -79,11 +79,25 @@ class Batch {
 // after that flush.
 enum class Durability { kSync, kNoSync, kUnlogged };
 
+// A Batch already in a store's own write format (Store::Encode): the copying
+// and sorting done ahead of the write, off the path of the one thread that
+// writes every group. Opaque; written by the store that made it.
+class EncodedBatch {
+ public:
+  virtual ~EncodedBatch() = default;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
 
   virtual Status Write(const Batch& batch, Durability durability) = 0;
+  // Encode, then WriteEncoded, mean the same as Write of the batches
+  // concatenated in order: one atomic write. By default the encoded form
+  // keeps the Batch and WriteEncoded calls Write; RocksStore makes its
+  // WriteBatch in Encode. Encode may be called from any thread.
+  virtual std::unique_ptr<EncodedBatch> Encode(Batch batch);
+  virtual Status WriteEncoded(const std::vector<EncodedBatch*>& batches, Durability durability);
   // nullopt when absent.
   virtual Result<std::optional<std::string>> Get(Column c, std::string_view key) = 0;
   // Calls fn for every key with the prefix, in key order, starting at `start`
