@@ -141,13 +141,13 @@ class RocksStore final : public Store {
   }
 
   Status Write(const Batch& batch, Durability durability) override {
-    rocksdb::WriteBatch wb;
+    rocksdb::WriteBatch wb(Reservation(batch));
     BRANKAS_RETURN_IF_ERROR(Build(batch, &wb));
     return WriteRocks(&wb, durability);
   }
 
   std::unique_ptr<EncodedBatch> Encode(Batch batch) override {
-    auto encoded = std::make_unique<RocksEncodedBatch>();
+    auto encoded = std::make_unique<RocksEncodedBatch>(Reservation(batch));
     encoded->status = Build(batch, &encoded->wb);
     return encoded;
   }
@@ -227,16 +227,20 @@ class RocksStore final : public Store {
   static constexpr size_t kWriteBatchHeader = 12;
 
   struct RocksEncodedBatch final : EncodedBatch {
+    explicit RocksEncodedBatch(size_t reserved) : wb(reserved) {}
     rocksdb::WriteBatch wb;
     Status status;  // why it could not be built; written as this failure
   };
 
-  // *wb: replaced by the batch in RocksDB's form.
+  // A WriteBatch sized up front: a group's batch is hundreds of KiB, and
+  // growing the buffer by doubling copied it several times. Each record costs
+  // a tag, a column family id and two varint lengths on top of key and value.
+  static size_t Reservation(const Batch& batch) {
+    return kWriteBatchHeader + batch.ByteSize() + 8 * batch.mutations().size();
+  }
+
+  // Appends the batch to the empty *wb in RocksDB's form.
   Status Build(const Batch& batch, rocksdb::WriteBatch* wb) {
-    // Sized up front: a group's batch is hundreds of KiB, and growing the
-    // buffer by doubling copied it several times. Each record costs a tag,
-    // a column family id and two varint lengths on top of key and value.
-    *wb = rocksdb::WriteBatch(kWriteBatchHeader + batch.ByteSize() + 8 * batch.mutations().size());
     // Handed to RocksDB in (column, key) order: each memtable is a skip list
     // that remembers where its last insert went, and a group's keys land at
     // random places (case ids, blind-index tags), so in arrival order every

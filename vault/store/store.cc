@@ -45,6 +45,7 @@ Status Store::WriteEncoded(const std::vector<EncodedBatch*>& batches, Durability
     if (p == nullptr) return InvalidArgument("a batch encoded by another store");
     plain.push_back(&p->batch);
   }
+  if (plain.empty()) return Status::Ok();  // as RocksStore: nothing to write
   if (plain.size() == 1) return Write(*plain[0], durability);
   Batch all;
   for (const Batch* b : plain) all.Append(*b);
